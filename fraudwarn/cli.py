@@ -1,0 +1,292 @@
+"""Command-line interface: a thin layer that parses options, calls the library, prints.
+
+Every command maps :class:`~fraudwarn.errors.FraudwarnError` to a one-line Chinese
+message on stderr and a documented exit code; no traceback reaches the user unless
+``FRAUDWARN_DEBUG=1`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import EXIT_ERROR, EXIT_MODEL, EXIT_USAGE, FraudwarnError, InputError
+
+EXIT_CODES_HELP = (
+    f"退出码 / exit codes: 0 成功；{EXIT_ERROR} 输入或数据错误；{EXIT_USAGE} 用法错误（参数不对）；"
+    f"{EXIT_MODEL} 模型缺失、损坏或不兼容；130 被中断。"
+)
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(click.style(f"警告：{message}", fg="yellow"), err=True)
+
+
+class _Group(click.Group):
+    """Turns library errors into Chinese one-liners with stable exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        warnings.showwarning = _show_warning
+        try:
+            return super().invoke(ctx)
+        except FraudwarnError as e:
+            click.echo(click.style(f"错误 {e.code}：{e.message}", fg="red"), err=True)
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("已中断。", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except BrokenPipeError:
+            sys.stderr.close()  # downstream closed the pipe (| head): not an error
+            ctx.exit(0)
+        except Exception as e:
+            if os.environ.get("FRAUDWARN_DEBUG"):
+                raise
+            click.echo(
+                f"内部错误：{type(e).__name__}: {e}（设置 FRAUDWARN_DEBUG=1 查看详情，并请报告此问题）",
+                err=True,
+            )
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Group, context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
+@click.version_option(__version__, "-V", "--version", message="fraudwarn %(version)s")
+def main() -> None:
+    """fraudwarn：离线识别十类常见电信网络诈骗信息，并生成警方提示。
+
+    Offline classifier for Chinese fraud messages (ten MPS fraud types + 正常) and a
+    generator of police-style warnings.
+
+    \b
+    常用 / common:
+      fraudwarn classify "您好，我是京东客服……"     检测一条消息
+      fraudwarn classify --json < messages.txt       每行一条，输出 JSON
+      fraudwarn train                                用 data/corpus 重新训练模型
+    """
+
+
+def model_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--model",
+        "model_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="模型目录（含 model.joblib 与 manifest.json）；默认使用随包发布的模型。只加载你明确指定的目录。",
+    )(f)
+
+
+def _read_stdin_lines() -> list[str]:
+    data = sys.stdin.buffer.read()
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InputError(
+            "标准输入无法按 UTF-8 或 GB18030 解码；请先转换编码，或使用 fraudwarn batch --encoding。"
+        )
+    return [ln for ln in text.splitlines() if ln.strip()]
+
+
+def _gather_messages(messages: tuple[str, ...]) -> list[str]:
+    if not messages or messages == ("-",):
+        lines = _read_stdin_lines()
+        if not lines:
+            raise InputError('没有读到任何消息：标准输入为空。用法：fraudwarn classify "消息文本"')
+        return lines
+    return list(messages)
+
+
+def _pct(p: float | None) -> str:
+    return "—" if p is None else f"{p * 100:.1f}%"
+
+
+_RISK_COLOURS = {"高": "red", "中": "yellow", "低": "green"}
+_KIND_NAMES = {
+    "url": "网址",
+    "email": "邮箱",
+    "phone": "电话",
+    "qq": "QQ",
+    "wechat": "微信",
+    "bank_card": "银行卡",
+    "money": "金额",
+    "app": "应用/平台",
+}
+
+
+def _human(r: Any) -> str:
+    lines = []
+    shown = r.text if len(r.text) <= 80 else r.text[:80] + "…"
+    lines.append(f"消息：{shown}")
+    cat = click.style(r.category, bold=True)
+    lines.append(f"类型：{cat}（概率 {_pct(r.probability)}）")
+    if r.role is not None:
+        lines.append(f"性质：{r.role}（概率 {_pct(r.role_probability)}）")
+    else:
+        lines.append("性质：—（与诈骗无关）")
+    verdict = "是诈骗信息" if r.is_fraud else "不是诈骗信息"
+    risk = click.style(r.risk, fg=_RISK_COLOURS.get(r.risk), bold=True)
+    lines.append(f"风险：{risk}（诈骗概率 {_pct(r.fraud_probability)}，判定：{verdict}）")
+    if r.review:
+        lines.append(click.style("提示：模型把握不大，建议人工复核。", fg="yellow"))
+    lines.append("前三：" + "｜".join(f"{t.category} {_pct(t.probability)}" for t in r.top))
+    if r.evidence:
+        lines.append("依据：" + "、".join(f"{e.term}({e.weight:+.2f})" for e in r.evidence))
+    if r.indicators:
+        lines.append(
+            "线索：" + "；".join(f"{_KIND_NAMES.get(i.kind, i.kind)} {i.value}" for i in r.indicators)
+        )
+    return "\n".join(lines)
+
+
+@main.command(epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
+@click.argument("messages", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="每条消息输出一行 JSON（机器可读）。")
+@model_option
+def classify(messages: tuple[str, ...], as_json: bool, model_dir: Path | None) -> None:
+    """检测消息属于哪类诈骗（或正常），以及它是诈骗信息、案情描述还是防范提示。
+
+    MESSAGES 是一条或多条消息；不给或给 "-" 时从标准输入读取，每行一条。
+
+    \b
+    例：fraudwarn classify "你好，我是你们班主任，这是新微信，班费请转到这个账户"
+        fraudwarn classify --json < messages.txt
+    """
+    from .predict import check_text, classify_many, load_model
+
+    texts = [check_text(t) for t in _gather_messages(messages)]
+    model = load_model(model_dir)
+    results = classify_many(texts, model=model)
+    for i, r in enumerate(results):
+        if as_json:
+            click.echo(json.dumps(r.to_dict(), ensure_ascii=False))
+        else:
+            if i:
+                click.echo()
+            click.echo(_human(r))
+
+
+@main.command(epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="语料目录（默认 data/corpus）。",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="模型输出目录（默认 models/，即随包发布的模型）。",
+)
+@click.option(
+    "--folds",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0, 20),
+    help="用于校准和阈值选择的分组交叉验证折数；0 表示不做（更快，但没有校准）。",
+)
+@click.option(
+    "--cv/--no-cv", default=True, show_default=True, help="同时计算跨渠道（留一渠道）评估并写入模型清单。"
+)
+def train(data_dir: Path | None, out_dir: Path | None, folds: int, cv: bool) -> None:
+    """用标注语料重新训练模型，并把评估结果写入模型清单（manifest.json）。"""
+    from .training import train_from_corpus
+
+    manifest = train_from_corpus(data_dir, out_dir, folds=folds, cross_style=cv, progress=_progress)
+    m = manifest.get("metrics", {}).get("category", {})
+    click.echo(f"已保存模型：{manifest['_path']}", err=True)
+    if m:
+        click.echo(
+            f"分组交叉验证：macro-F1 {m['macro_f1']:.3f}，准确率 {m['accuracy']:.3f}，"
+            f"诈骗召回 {m['fraud_recall']:.3f}，正常误报 {m['normal_fpr']:.3f}",
+            err=True,
+        )
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@main.group(context_settings=CONTEXT)
+def corpus() -> None:
+    """语料工具：导入草稿、检查质量门槛、生成语料卡片。"""
+
+
+@corpus.command("check", context_settings=CONTEXT)
+@click.option(
+    "--data", "data_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None
+)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+def corpus_check(data_dir: Path | None, as_json: bool) -> None:
+    """检查语料的质量门槛（数量、渠道、重复、近重复）；不达标时退出码为 1。"""
+    from .corpus import gate_report, load_corpus
+
+    report = gate_report(load_corpus(data_dir))
+    report.pop("pairs")
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for k, v in report.items():
+            if k != "failures":
+                click.echo(f"{k}: {v}")
+        for f in report["failures"]:
+            click.echo(click.style(f"未达标：{f}", fg="red"))
+    if report["failures"]:
+        sys.exit(EXIT_ERROR)
+
+
+@corpus.command("card", context_settings=CONTEXT)
+@click.option(
+    "--data", "data_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="输出文件（默认 data/CORPUS.md）。",
+)
+def corpus_card(data_dir: Path | None, output: Path | None) -> None:
+    """根据语料生成语料卡片 data/CORPUS.md（数量、长度、多样性、已知不足）。"""
+    from .corpus import default_corpus_dir, load_corpus
+    from .corpus_card import render_card
+
+    d = data_dir or default_corpus_dir()
+    out = output or d.parent / "CORPUS.md"
+    out.write_text(render_card(load_corpus(d)), encoding="utf-8")
+    click.echo(f"已写入 {out}", err=True)
+
+
+@corpus.command("import", context_settings=CONTEXT)
+@click.argument(
+    "drafts", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path)
+)
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--hard-negative", "hard", multiple=True, help="其中的正常消息均为难例的草稿文件名（可多次）。")
+def corpus_import(drafts: tuple[Path, ...], data_dir: Path | None, hard: tuple[str, ...]) -> None:
+    """把写作草稿（text/label/role/channel/sub）导入语料：分配 id 和 group，去重。"""
+    from .corpus import default_corpus_dir, import_drafts, load_corpus, write_corpus
+
+    d = data_dir or default_corpus_dir()
+    existing = load_corpus(d) if d.is_dir() and any(d.glob("*.jsonl")) else []
+    new, notes = import_drafts(drafts, existing, hard_negative_files=hard)
+    counts = write_corpus([*existing, *new], d)
+    for n in notes:
+        click.echo(n, err=True)
+    click.echo(f"导入 {len(new)} 条，跳过 {len(notes)} 条；各类数量：{counts}", err=True)

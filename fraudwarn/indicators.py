@@ -1,0 +1,82 @@
+"""Extract 涉诈线索 (fraud indicators) from the original text.
+
+URLs, phone numbers, QQ and WeChat ids, bank cards, money amounts and app names are
+what anti-fraud platforms record and block. Extraction runs on the text as the user
+gave it, so spans point into the original; values are given in NFKC form (full-width
+digits folded) so that they can be matched against blocklists.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from functools import cache
+from importlib import resources
+
+from . import _patterns as P
+
+KINDS = ("url", "email", "phone", "qq", "wechat", "bank_card", "money", "app")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    kind: str
+    value: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@cache
+def _app_pattern() -> re.Pattern[str]:
+    text = resources.files("fraudwarn").joinpath("data/apps.txt").read_text("utf-8")
+    names = {ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")}
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    # Latin names must stand alone (QQ in "QQ号" yes, "line" inside "online" no).
+    return re.compile(rf"(?<![A-Za-z])(?:{alternation})(?![A-Za-z])", re.IGNORECASE)
+
+
+# Full-width ASCII to ASCII, one character for one, so spans stay valid in the original.
+_HALF_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def _clean(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+def extract_indicators(text: str) -> list[Indicator]:
+    """All indicators in ``text``, in order of position; overlapping matches keep the first kind."""
+    original = text
+    text = text.translate(_HALF_WIDTH)
+    found: list[Indicator] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(kind: str, start: int, end: int, value: str | None = None) -> None:
+        if any(s < end and start < e for s, e in taken):
+            return
+        taken.append((start, end))
+        raw = value if value is not None else original[start:end]
+        found.append(Indicator(kind, _clean(raw), start, end))
+
+    for m in P.URL.finditer(text):
+        add("url", *m.span())
+    for m in P.EMAIL.finditer(text):
+        add("email", *m.span())
+    for m in P.WECHAT.finditer(text):
+        g = 1 if m.group(1) is not None else 2
+        add("wechat", *m.span(g))
+    for m in P.QQ.finditer(text):
+        add("qq", *m.span(1), value=m.group(1).replace(" ", ""))
+    for m in P.BANK_CARD.finditer(text):
+        add("bank_card", *m.span(), value=re.sub(r"[ -]", "", m.group(0)))
+    for m in P.PHONE.finditer(text):
+        add("phone", *m.span(), value=re.sub(r"[ -]", "", m.group(0)))
+    for m in P.MONEY.finditer(text):
+        add("money", *m.span())
+    for m in _app_pattern().finditer(text):
+        add("app", *m.span())
+    found.sort(key=lambda i: i.start)
+    return found

@@ -1,0 +1,1 @@
+"""The shipped model (model.joblib + manifest.json), installed as ``fraudwarn.shipped``."""

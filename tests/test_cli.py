@@ -1,0 +1,108 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from fraudwarn.cli import main
+
+from .conftest import run_cli
+
+
+def test_classify_argument_human_output(mini_model_dir):
+    p = run_cli("classify", "--model", str(mini_model_dir), "这里是公安局，你涉嫌洗钱，请转入安全账户")
+    assert p.returncode == 0, p.stderr.decode()
+    out = p.stdout.decode()
+    for label in ("类型：", "性质：", "风险：", "前三：", "依据："):
+        assert label in out
+    assert "\x1b[" not in out  # no colour when stdout is not a terminal
+
+
+def test_classify_json_one_object_per_message(mini_model_dir):
+    p = run_cli("classify", "--json", "--model", str(mini_model_dir), "妈我到家了", "先交解冻费才能放款")
+    assert p.returncode == 0, p.stderr.decode()
+    rows = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    assert len(rows) == 2
+    for r in rows:
+        assert {
+            "category",
+            "category_id",
+            "probability",
+            "role",
+            "role_id",
+            "is_fraud",
+            "risk",
+            "top",
+            "evidence",
+            "indicators",
+        } <= set(r)
+        assert len(r["top"]) == 3
+
+
+def test_classify_reads_stdin_lines(mini_model_dir):
+    data = "妈我到家了\n\n先交解冻费才能放款\n".encode()
+    p = run_cli("classify", "--json", "--model", str(mini_model_dir), input=data)
+    assert p.returncode == 0
+    assert len(p.stdout.decode().splitlines()) == 2
+
+
+def test_classify_reads_gbk_stdin(mini_model_dir):
+    p = run_cli(
+        "classify", "--json", "--model", str(mini_model_dir), "-", input="先交解冻费才能放款\n".encode("gbk")
+    )
+    assert p.returncode == 0
+    assert json.loads(p.stdout)["text"] == "先交解冻费才能放款"
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "code", "message"),
+    [
+        (["classify", "   "], None, 1, "错误 FW101：输入为空"),
+        (["classify"], b"\n \n", 1, "错误 FW101：没有读到任何消息"),
+        (["classify", "--model", "/nonexistent/model", "你好"], None, 3, "错误 FW201：找不到模型清单"),
+        (["classify", "--bogus"], None, 2, "No such option"),
+    ],
+)
+def test_classify_errors_have_codes_and_no_traceback(mini_model_dir, args, stdin, code, message):
+    if "--model" not in args and args != ["classify", "--bogus"]:
+        args = [*args, "--model", str(mini_model_dir)]
+    p = run_cli(*args, input=stdin or b"")
+    assert p.returncode == code
+    err = p.stderr.decode()
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_classify_refuses_over_one_megabyte(mini_model_dir):
+    p = run_cli("classify", "--model", str(mini_model_dir), input=("诈" * 400_000).encode())
+    assert p.returncode == 1
+    assert "1 MB" in p.stderr.decode() and "Traceback" not in p.stderr.decode()
+
+
+def test_python_dash_m_works():
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "fraudwarn", "--version"], capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout.startswith("fraudwarn ")
+
+
+def _commands(group, prefix=()):
+    import click
+
+    for name, cmd in group.commands.items():
+        yield (*prefix, name), cmd
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, (*prefix, name))
+
+
+def test_every_command_has_help_text():
+    runner = CliRunner()
+    for path, cmd in _commands(main):
+        assert cmd.help, f"{' '.join(path)} has no help text"
+        res = runner.invoke(main, [*path, "--help"])
+        assert res.exit_code == 0 and "Usage" in res.output
+
+
+def test_help_documents_exit_codes():
+    res = CliRunner().invoke(main, ["classify", "--help"])
+    assert "退出码" in res.output

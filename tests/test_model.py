@@ -1,0 +1,110 @@
+import json
+
+import joblib
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fraudwarn.errors import ModelError
+from fraudwarn.model import MANIFEST_FILE, MODEL_FILE, load, save
+
+
+def test_manifest_records_versions_hashes_and_labels(mini_model_dir):
+    man = json.loads((mini_model_dir / MANIFEST_FILE).read_text("utf-8"))
+    assert man["format_version"] == 1
+    assert {"fraudwarn", "scikit-learn", "jieba"} <= set(man["versions"])
+    assert len(man["model_sha256"]) == 64
+    assert [c["name"] for c in man["categories"]][-1] == "正常"
+    assert {r["id"] for r in man["roles"]} == {"attempt", "report", "warning"}
+
+
+def test_probabilities_are_distributions(mini_model):
+    X = mini_model.transform(["你好，这是一条测试消息", "先交解冻费才能放款"])
+    cat, role = mini_model.predict_proba(X)
+    assert np.allclose(cat.sum(1), 1) and np.allclose(role.sum(1), 1)
+    p = mini_model.fraud_probability(cat, role)
+    assert ((p >= 0) & (p <= 1)).all()
+
+
+def test_training_is_deterministic(mini_records, mini_model):
+    from fraudwarn.model import train
+
+    again = train(
+        [r.text for r in mini_records],
+        [r.label for r in mini_records],
+        [r.role for r in mini_records],
+        folds=0,
+    )
+    texts = ["您的快递丢失，我们双倍赔偿", "妈我到家了"]
+    a = mini_model.predict_proba(mini_model.transform(texts))[0]
+    b = again.predict_proba(again.transform(texts))[0]
+    assert np.array_equal(a, b)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=60), min_size=1, max_size=4))
+def test_save_load_round_trip_gives_identical_predictions(mini_model, tmp_path_factory, texts):
+    d = tmp_path_factory.mktemp("rt")
+    save(mini_model, d)
+    loaded = load(d)
+    a = mini_model.predict_proba(mini_model.transform(texts))
+    b = loaded.predict_proba(loaded.transform(texts))
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def _flip_byte(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _manifest(d):
+    return json.loads((d / MANIFEST_FILE).read_text("utf-8"))
+
+
+def _write_manifest(d, man):
+    (d / MANIFEST_FILE).write_text(json.dumps(man), "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: (d / MODEL_FILE).unlink(), "找不到模型文件"),
+        (lambda d: (d / MANIFEST_FILE).unlink(), "找不到模型清单"),
+        (lambda d: (d / MODEL_FILE).write_bytes((d / MODEL_FILE).read_bytes()[:500]), "校验值与清单不符"),
+        (lambda d: _flip_byte(d / MODEL_FILE), "校验值与清单不符"),
+        (lambda d: (d / MANIFEST_FILE).write_text("{not json", "utf-8"), "已损坏"),
+        (lambda d: _write_manifest(d, {**_manifest(d), "format_version": 99}), "不兼容"),
+        (
+            lambda d: _write_manifest(
+                d, {**_manifest(d), "versions": {**_manifest(d)["versions"], "scikit-learn": "0.24.2"}}
+            ),
+            "不兼容",
+        ),
+    ],
+    ids=[
+        "missing-model",
+        "missing-manifest",
+        "truncated",
+        "tampered",
+        "bad-manifest",
+        "format",
+        "sklearn-major",
+    ],
+)
+def test_corrupt_models_are_refused_with_a_chinese_message(model_copy, damage, message):
+    damage(model_copy)
+    with pytest.raises(ModelError, match=message):
+        load(model_copy)
+
+
+def test_a_valid_joblib_that_is_not_a_model_is_refused(model_copy):
+    import hashlib
+
+    joblib.dump({"not": "a model"}, model_copy / MODEL_FILE)
+    man = _manifest(model_copy)
+    man["model_sha256"] = hashlib.sha256((model_copy / MODEL_FILE).read_bytes()).hexdigest()
+    _write_manifest(model_copy, man)
+    with pytest.raises(ModelError, match="不是 fraudwarn 模型"):
+        load(model_copy)
