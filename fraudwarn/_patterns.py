@@ -33,6 +33,11 @@ PHONE = re.compile(
     r"|(?<![\d])0(?:10|2\d|[3-9]\d{2})\d{7,8}(?!\d)"
 )
 
+# 18-digit resident identity card number (with its date of birth inside).
+ID_CARD = re.compile(
+    r"(?<!\d)\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dA-Za-z])"
+)
+
 # An id after a QQ keyword: qq, 扣扣, 企鹅, q号.
 QQ = re.compile(
     r"(?:qq|ｑｑ|扣扣|抠抠|企鹅|q号|Q号)(?:号码?|群)?\s*[:：]?\s*(\d[ ]?(?:\d[ ]?){4,10})(?!\d)", re.I

@@ -290,3 +290,205 @@ def corpus_import(drafts: tuple[Path, ...], data_dir: Path | None, hard: tuple[s
     for n in notes:
         click.echo(n, err=True)
     click.echo(f"导入 {len(new)} 条，跳过 {len(notes)} 条；各类数量：{counts}", err=True)
+
+
+@main.command(epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
+@click.argument("data", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--cv",
+    is_flag=True,
+    help="在 DATA（默认 data/corpus）上做分组交叉验证和留一渠道评估，而不是评估现有模型。",
+)
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20), help="--cv 的折数。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+@model_option
+def evaluate(data: Path | None, cv: bool, folds: int, as_json: bool, model_dir: Path | None) -> None:
+    """评估模型：准确率、macro-F1、各类精确率/召回率、诈骗召回、正常误报、混淆矩阵、校准。
+
+    DATA 可以是语料目录、语料 JSONL，或含 text、label（可选 role）列的 CSV/JSONL；
+    标签可写英文 id、中文名或别名。
+    """
+    from .evaluate import evaluate_model, format_report, read_labelled
+
+    if cv:
+        from .corpus import default_corpus_dir
+        from .training import cross_validate
+
+        report = cross_validate(data or default_corpus_dir(), folds=folds, progress=_progress)
+        if as_json:
+            click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+            return
+        click.echo(f"== 分组 {folds} 折交叉验证 ==")
+        click.echo(format_report(report["group_kfold"]))
+        click.echo("\n== 留一渠道（在其余渠道上训练，在该渠道上测试）==")
+        for ch, m in report["leave_one_channel_out"].items():
+            if isinstance(m, dict):
+                hn = m.get("hard_negative_fpr")
+                role = m.get("role", {})
+                click.echo(
+                    f"{ch:<10} macro-F1 {m['macro_f1']:.3f}  准确率 {m['accuracy']:.3f}  "
+                    f"诈骗召回 {m['fraud_recall'] if m['fraud_recall'] is not None else '—'}  "
+                    f"正常误报 {m['normal_fpr'] if m['normal_fpr'] is not None else '—'}  "
+                    f"难例误报 {hn if hn is not None else '—'}  "
+                    f"提示/案情误判为诈骗 {role.get('warning_or_report_as_attempt', '—')}"
+                )
+        click.echo(f"平均 macro-F1 {report['leave_one_channel_out']['mean_macro_f1']}")
+        return
+    if data is None:
+        raise click.UsageError("请给出要评估的标注文件 DATA，或使用 --cv。")
+    from .predict import load_model
+
+    texts, cats, roles, hard, _ = read_labelled(data)
+    report = evaluate_model(load_model(model_dir), texts, cats, roles, hard)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_report(report))
+
+
+@main.command(epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
+@click.argument("input_path", metavar="INPUT")
+@click.option(
+    "-o", "--output", required=True, help="输出文件：.jsonl 或 .csv（按扩展名选择格式，或用 --format）。"
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(["jsonl", "csv"]), default=None, help="输出格式。"
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(["txt", "csv", "tsv", "jsonl"]),
+    default=None,
+    help="输入格式（默认按扩展名；标准输入默认 txt）。",
+)
+@click.option("--encoding", default=None, help="强制输入编码（如 gb18030、utf-8、utf-16）；默认自动检测。")
+@click.option(
+    "--text-column",
+    "--text-field",
+    "text_column",
+    default=None,
+    help="CSV 的文本列 / JSONL 的文本字段（默认自动识别 text、content、内容 等）。",
+)
+@click.option(
+    "--id-column", "--id-field", "id_column", default=None, help="作为 id 的列或字段（默认用记录序号）。"
+)
+@click.option("--keep-text", is_flag=True, help="输出中保留原文。")
+@click.option("--mask-pii", is_flag=True, help="输出中遮盖手机号、身份证号、银行卡号。")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(1, 64), default=None, help="并行进程数（默认：全部 CPU 核）。"
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1, 100_000),
+    default=2000,
+    show_default=True,
+    help="每块记录数（续跑的粒度）。",
+)
+@click.option("--resume", is_flag=True, help="从上次中断处继续（需同样的输入、输出和选项）。")
+@click.option(
+    "--summary",
+    "summary_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="把汇总统计写成 JSON（可交给 fraudwarn warn --from-summary 生成预警）。",
+)
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度条和汇总。")
+@model_option
+def batch(
+    input_path: str,
+    output: str,
+    output_format: str | None,
+    input_format: str | None,
+    encoding: str | None,
+    text_column: str | None,
+    id_column: str | None,
+    keep_text: bool,
+    mask_pii: bool,
+    jobs: int | None,
+    chunk_size: int,
+    resume: bool,
+    summary_path: Path | None,
+    quiet: bool,
+    model_dir: Path | None,
+) -> None:
+    """批量检测消息文件：每条输入记录对应一行输出，顺序不变，坏记录标注错误而不丢弃。
+
+    INPUT 可为 .txt（每行一条）、.csv/.tsv（有表头）、.jsonl，可带 .gz；"-" 表示标准输入。
+    编码自动识别 UTF-8（含 BOM）、GB18030/GBK、UTF-16（含 BOM）。中断后可用 --resume 续跑，
+    结果与不中断时逐字节相同。
+
+    \b
+    例：fraudwarn batch dump.csv --text-column 短信内容 -o scored.csv --summary week.json
+    """
+    from .batch import BatchOptions, output_format_for, run_batch
+
+    options = BatchOptions(
+        output_format=output_format_for(output, output_format),
+        keep_text=keep_text,
+        mask_pii=mask_pii,
+        chunk_size=chunk_size,
+    )
+    bar = _ProgressBar() if (not quiet and sys.stderr.isatty()) else None
+    try:
+        summary = run_batch(
+            input_path,
+            output,
+            options=options,
+            input_format=input_format,
+            encoding=encoding,
+            text_column=text_column,
+            id_column=id_column,
+            jobs=jobs,
+            resume=resume,
+            model_dir=model_dir,
+            progress=bar.update if bar else None,
+        )
+    except KeyboardInterrupt:
+        if bar:
+            bar.close()
+        click.echo(f"已中断。已完成的部分保存在 {output}.part；用同样的命令加 --resume 可继续。", err=True)
+        sys.exit(130)
+    if bar:
+        bar.close()
+    if summary_path:
+        summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if not quiet:
+        click.echo(_format_summary(summary), err=True)
+
+
+class _ProgressBar:
+    """A one-line progress display on stderr: rows, rows/s, percent and ETA by bytes read."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.start = time.perf_counter()
+        self.last = 0.0
+
+    def update(self, rows: int, read: int, total: int | None) -> None:
+        import time
+
+        now = time.perf_counter()
+        if now - self.last < 0.2:
+            return
+        self.last = now
+        rate = rows / max(1e-9, now - self.start)
+        line = f"\r已处理 {rows:,} 条 · {rate:,.0f} 条/秒"
+        if total:
+            frac = min(1.0, read / total)
+            eta = (now - self.start) * (1 - frac) / frac if frac > 0 else 0
+            filled = int(frac * 30)
+            line = f"\r[{'#' * filled}{'.' * (30 - filled)}] {frac:6.1%} · 剩余约 {eta:,.0f} 秒 · " + line[1:]
+        click.echo(line, err=True, nl=False)
+
+    def close(self) -> None:
+        click.echo("", err=True)
+
+
+def _format_summary(s: dict[str, Any]) -> str:
+    lines = [
+        f"输入 {s['rows_in']:,} 条，输出 {s['rows_out']:,} 条；有效 {s['ok']:,}，空白 {s['empty']:,}，错误 {s['errors']:,}",
+        f"诈骗信息 {s['fraud']:,} 条；用时 {s['elapsed_seconds']} 秒（{s['rows_per_second'] or 0:,.0f} 条/秒）",
+    ]
+    if s["by_category"]:
+        lines.append("类型：" + "、".join(f"{k} {v:,}" for k, v in s["by_category"].items()))
+    if s["by_role"]:
+        lines.append("性质：" + "、".join(f"{k} {v:,}" for k, v in s["by_role"].items()))
+    lines.append(f"结果：{s['output']}")
+    return "\n".join(lines)

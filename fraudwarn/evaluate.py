@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -151,3 +152,133 @@ def parse_labels(labels: Sequence[str]) -> list[str]:
 
 def parse_roles(roles: Sequence[str | None]) -> list[str]:
     return ["" if not r else get_role(r).id for r in roles]
+
+
+def read_labelled(path: str | Path) -> tuple[list[str], list[str], list[str], list[bool], list[str]]:
+    """Texts, category ids, role ids, hard-negative flags and channels from a labelled file.
+
+    Accepts a corpus folder, the corpus JSONL format, or any CSV/TSV/JSONL with ``text``
+    and ``label`` columns (labels as id, Chinese name or alias; ``role`` optional).
+    """
+    import csv
+    import json
+
+    from .corpus import load_corpus, read_jsonl
+    from .errors import DataError
+
+    p = Path(path)
+    if p.is_dir():
+        recs = load_corpus(p)
+    elif p.suffix == ".jsonl" and _looks_like_corpus(p):
+        recs = read_jsonl(p)
+    else:
+        rows: list[dict[str, Any]] = []
+        if p.suffix in (".csv", ".tsv"):
+            with open(p, encoding="utf-8-sig", newline="") as f:
+                rows = list(csv.DictReader(f, delimiter="\t" if p.suffix == ".tsv" else ","))
+        else:
+            with open(p, encoding="utf-8-sig") as f:
+                for n, line in enumerate(f, 1):
+                    if line.strip():
+                        try:
+                            rows.append(json.loads(line))
+                        except json.JSONDecodeError as e:
+                            raise DataError(f"{p.name} 第 {n} 行不是合法 JSON。") from e
+        if not rows or "text" not in rows[0] or "label" not in rows[0]:
+            raise DataError(f"{p} 需要 text 和 label 两列（或字段）。")
+        cats = parse_labels([str(r["label"]) for r in rows])
+        roles = [
+            "" if c == NORMAL_ID else (get_role(str(r["role"])).id if r.get("role") else "")
+            for c, r in zip(cats, rows)
+        ]
+        hard = [str(r.get("hard_negative", "")).lower() in ("1", "true") for r in rows]
+        return [str(r["text"]) for r in rows], cats, roles, hard, [str(r.get("channel", "")) for r in rows]
+    return (
+        [r.text for r in recs],
+        [r.category_id for r in recs],
+        [r.role_id for r in recs],
+        [r.hard_negative for r in recs],
+        [r.channel for r in recs],
+    )
+
+
+def _looks_like_corpus(path: Path) -> bool:
+    import json
+
+    with open(path, encoding="utf-8-sig") as f:
+        for line in f:
+            if line.strip():
+                try:
+                    return {"id", "group", "origin"} <= set(json.loads(line))
+                except json.JSONDecodeError:
+                    return False
+    return False
+
+
+def evaluate_model(
+    model: Any,
+    texts: Sequence[str],
+    cats: Sequence[str],
+    roles: Sequence[str],
+    hard: Sequence[bool] | None = None,
+) -> dict[str, Any]:
+    """Score a fitted model on labelled texts: both heads, fraud-vs-正常, calibration."""
+    from .normalize import normalize
+
+    X = model.features.transform([normalize(t) for t in texts])
+    p_cat, p_role = model.predict_proba(X)
+    pred = np.array(model.category_ids)[p_cat.argmax(1)]
+    y = np.asarray(cats)
+    out: dict[str, Any] = {"category": category_metrics(y, pred, hard_negative=hard)}
+    conf = p_cat.max(1)
+    out["category"]["ece"] = round(expected_calibration_error(conf, pred == y), 4)
+    out["category"]["reliability"] = reliability_table(conf, pred == y)
+    yr = np.asarray(roles)
+    has_role = (y != NORMAL_ID) & (yr != "")
+    if has_role.any():
+        rpred = np.array(model.role_ids)[p_role[has_role].argmax(1)]
+        out["role"] = role_metrics(yr[has_role], rpred)
+        out["role"]["ece"] = round(
+            expected_calibration_error(p_role[has_role].max(1), rpred == yr[has_role]), 4
+        )
+    return out
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """A readable Chinese table of an evaluation report."""
+    from .categories import get_category
+
+    lines = []
+    c = report["category"]
+    lines.append(
+        f"样本数 {c['n']}　准确率 {c['accuracy']:.3f}　macro-F1 {c['macro_f1']:.3f}　ECE {c.get('ece', 0):.3f}"
+    )
+    if c.get("fraud_recall") is not None:
+        lines.append(f"诈骗召回率 {c['fraud_recall']:.3f}")
+    if c.get("normal_fpr") is not None:
+        lines.append(f"正常误报率 {c['normal_fpr']:.3f}")
+    if c.get("hard_negative_fpr") is not None:
+        lines.append(f"难例误报率 {c['hard_negative_fpr']:.3f}（{c['hard_negative_n']} 条）")
+    lines.append("")
+    lines.append(f"{'类别':<12}{'精确率':>8}{'召回率':>8}{'F1':>8}{'样本':>7}")
+    for lab, m in c["per_class"].items():
+        name = get_category(lab).name
+        pad = 12 - len(name)  # CJK characters are two columns wide
+        lines.append(
+            f"{name}{' ' * max(1, pad)}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>8.3f}{m['n']:>7}"
+        )
+    lines.append("")
+    lines.append("混淆矩阵（行：真实，列：预测）")
+    ids = c["labels"]
+    lines.append("　　　" + " ".join(f"{i[:6]:>6}" for i in ids))
+    for lab, row in zip(ids, c["confusion"]):
+        lines.append(f"{lab[:6]:>6} " + " ".join(f"{v:>6}" for v in row))
+    r = report.get("role")
+    if r:
+        lines.append("")
+        lines.append(f"信息性质：准确率 {r['accuracy']:.3f}　ECE {r.get('ece', 0):.3f}")
+        if r.get("warning_as_attempt") is not None:
+            lines.append(f"防范提示被判为诈骗信息 {r['warning_as_attempt']:.3f}")
+        if r.get("report_as_attempt") is not None:
+            lines.append(f"案情描述被判为诈骗信息 {r['report_as_attempt']:.3f}")
+    return "\n".join(lines)

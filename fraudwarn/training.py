@@ -92,3 +92,32 @@ def train_from_corpus(
     manifest = json.loads(mpath.read_text("utf-8"))
     manifest["_path"] = str(mpath.parent)
     return manifest
+
+
+def cross_validate(
+    data: str | Path, *, folds: int = 5, c: float = 10.0, progress: Progress = _quiet
+) -> dict[str, Any]:
+    """Group-k-fold and leave-one-channel-out figures on a corpus, without saving a model."""
+    from .evaluate import group_folds, summarize_oof
+    from .model import _fit_temperature, cross_val_scores
+
+    records = load_corpus(data) if Path(data).is_dir() else _read_file(data)
+    norm = [normalize(r.text) for r in records]
+    y_cat = np.array([r.category_id for r in records])
+    y_role = np.array([r.role_id for r in records])
+    progress(f"分组 {folds} 折交叉验证（{len(records)} 条）")
+    oof = cross_val_scores(norm, y_cat, y_role, group_folds([r.group for r in records], y_cat, k=folds), c=c)
+    cat_idx = np.array([oof.category_ids.index(k) for k in y_cat])
+    t_cat = _fit_temperature(oof.category_scores, cat_idx)
+    fr = y_cat != NORMAL_ID
+    t_role = _fit_temperature(oof.role_scores[fr], np.array([oof.role_ids.index(k) for k in y_role[fr]]))
+    return {
+        "group_kfold": summarize_oof(oof, t_cat, t_role, hard_negative=[r.hard_negative for r in records]),
+        "leave_one_channel_out": leave_one_channel_out(records, c=c, progress=progress),
+    }
+
+
+def _read_file(path: str | Path) -> list[Record]:
+    from .corpus import read_jsonl
+
+    return read_jsonl(Path(path))

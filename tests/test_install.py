@@ -1,0 +1,49 @@
+"""The shipped model must load after a non-editable install, from any working directory.
+
+skops' lesson: test the installed artefact, not only the source tree.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_non_editable_install_loads_the_shipped_model(tmp_path):
+    if not (ROOT / "models" / "manifest.json").is_file():
+        pytest.fail("no shipped model in models/: run fraudwarn train")
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    assert (target / "fraudwarn" / "shipped" / "model.joblib").is_file()
+    code = (
+        "import fraudwarn, json;"
+        "from fraudwarn.model import default_model_dir;"
+        "r = fraudwarn.classify('【12381】您好，您可能正遭遇刷单诈骗，凡是要求垫付的兼职都是诈骗，请拨打96110');"
+        "print(json.dumps({'file': fraudwarn.__file__, 'dir': str(default_model_dir()), 'cat': r.category}))"
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    p = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["file"].startswith(str(target))
+    assert out["dir"].startswith(str(target))
+    assert out["cat"]
+
+
+def test_source_checkout_finds_models_folder():
+    from fraudwarn.model import default_model_dir
+
+    d = default_model_dir()
+    assert (d / "manifest.json").is_file(), f"shipped model missing at {d}"
