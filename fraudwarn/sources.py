@@ -15,6 +15,7 @@ import io
 import json
 import re
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,15 +97,19 @@ def detect_encoding(sample: bytes) -> str:
     # Mostly UTF-8 with a few foreign lines (dumps glued together): stay UTF-8 and let
     # the line decoder fall back per line.
     good = bad = 0
-    for line in sample.split(b"\n")[:-1] or [sample]:
+    lines = sample.split(b"\n")
+    for k, line in enumerate(lines):
         if line.isascii():
             continue
         try:
             line.decode("utf-8")
             good += 1
-        except UnicodeDecodeError:
-            bad += 1
-    if good > bad:
+        except UnicodeDecodeError as e:
+            if k == len(lines) - 1 and e.start >= len(line) - 3:
+                good += 1  # the sample cut the last line inside a character
+            else:
+                bad += 1
+    if good >= bad:
         return "utf-8"
     from charset_normalizer import from_bytes
 
@@ -163,8 +168,15 @@ def _open_binary(path: str) -> tuple[BinaryIO, BinaryIO, _CountingReader | None,
     handle = open(p, "rb")  # noqa: SIM115 - closed by Source.close
     counter = _CountingReader(handle)
     base = io.BufferedReader(counter, 1 << 20)  # type: ignore[assignment]
-    if path.lower().endswith(".gz") or base.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
+    if path.lower().endswith(".gz"):
         base = gzip.GzipFile(fileobj=base)  # type: ignore[assignment]
+    elif base.peek(3)[:3] == b"\x1f\x8b\x08":  # type: ignore[attr-defined]
+        # gzip magic without a .gz name: decompress only if the stream really is gzip.
+        try:
+            zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(base.peek(1 << 16)[: 1 << 16])  # type: ignore[attr-defined]
+            base = gzip.GzipFile(fileobj=base)  # type: ignore[assignment]
+        except zlib.error:
+            pass
     return base, handle, counter, p.stat().st_size
 
 
@@ -250,6 +262,9 @@ class Source:
         for n, line in self._lines(decoder):
             if n in decoder.bad_lines:
                 yield InputRecord(n, str(n), None, "无法解码（编码不对或数据损坏）")
+                continue
+            if not line.strip():
+                yield InputRecord(n, str(n), "")  # an empty line is an empty record
                 continue
             try:
                 obj = json.loads(line)
