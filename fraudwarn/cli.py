@@ -492,3 +492,120 @@ def _format_summary(s: dict[str, Any]) -> str:
         lines.append("性质：" + "、".join(f"{k} {v:,}" for k, v in s["by_role"].items()))
     lines.append(f"结果：{s['output']}")
     return "\n".join(lines)
+
+
+@main.command(epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
+@click.argument("category", required=False)
+@click.option(
+    "--channel",
+    type=click.Choice(["sms", "notice", "wechat", "html"]),
+    default="notice",
+    show_default=True,
+    help="sms：一条短信（≤70字）；notice：社区公告；wechat：微信群/公众号 Markdown；html：可打印 A4 海报。",
+)
+@click.option("--issuer", default=None, help="落款单位（≤30字，去除标记和数字），如“XX市公安局反诈中心”。")
+@click.option("--region", default=None, help="地区（≤20字），如“城南街道”。")
+@click.option(
+    "--date",
+    "date_",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="日期 YYYY-MM-DD（默认今天）。",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="措辞变体的种子（默认由日期和类型决定：同样的输入总得到同样的文字）。",
+)
+@click.option("--from-text", "from_text", default=None, help="先检测这条消息，再针对它的诈骗类型生成预警。")
+@click.option(
+    "--from-summary",
+    "from_summary",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="用 fraudwarn batch --summary 生成的统计文件写“近期高发”汇总预警。",
+)
+@click.option(
+    "--top", type=click.IntRange(1, 10), default=4, show_default=True, help="--from-summary 时列出的类型数。"
+)
+@click.option(
+    "--template-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="使用自定义模板目录（默认只用随包模板）。",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="写入文件（默认输出到屏幕）。",
+)
+@model_option
+def warn(
+    category: str | None,
+    channel: str,
+    issuer: str | None,
+    region: str | None,
+    date_: Any,
+    seed: int | None,
+    from_text: str | None,
+    from_summary: Path | None,
+    top: int,
+    template_dir: Path | None,
+    output: Path | None,
+    model_dir: Path | None,
+) -> None:
+    """生成警方提示：按诈骗类型、按渠道，或根据批量检测的统计写“近期高发”提示。
+
+    CATEGORY 可写中文名、英文 id 或别名（如 刷单返利、order_brushing、兼职刷单）。
+    生成的文字不含任何链接，除 110、96110 和日期外不含数字。
+
+    \b
+    例：fraudwarn warn 刷单返利 --channel sms
+        fraudwarn warn --from-text "您好，我是京东客服……" --channel notice
+        fraudwarn warn --from-summary week.json --top 4 --issuer "XX派出所"
+    """
+    from .categories import get_category
+    from .warning import rank_summary, render
+
+    given = sum(x is not None for x in (category, from_text, from_summary))
+    if given != 1:
+        raise click.UsageError("请给出且只给出一种来源：CATEGORY、--from-text 或 --from-summary。")
+    if from_text is not None:
+        from .predict import check_text, classify, load_model
+
+        result = classify(check_text(from_text), model=load_model(model_dir), explain=False)
+        if result.category_id == "normal":
+            click.echo(
+                f"该消息被判定为“正常”（概率 {_pct(result.probability)}），不是诈骗，未生成预警。", err=True
+            )
+            return
+        click.echo(f"检测结果：{result.category}（{result.role}，概率 {_pct(result.probability)}）", err=True)
+        cats = [get_category(result.category_id)]
+    elif from_summary is not None:
+        try:
+            summary = json.loads(from_summary.read_text("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise InputError(f"{from_summary} 不是合法的 JSON 汇总文件。") from e
+        cats = rank_summary(summary, top=top)
+        if not cats:
+            click.echo("汇总中没有诈骗类记录，未生成预警。", err=True)
+            return
+    else:
+        cats = [get_category(category or "")]
+    w = render(
+        cats,
+        channel=channel,
+        issuer=issuer,
+        region=region,
+        date=date_.date() if date_ else None,
+        seed=seed,
+        template_dir=template_dir,
+    )
+    if output:
+        output.write_text(w.text, encoding="utf-8")
+        click.echo(f"已写入 {output}", err=True)
+    else:
+        click.echo(w.text, nl=False)

@@ -1,0 +1,205 @@
+"""警方提示-style warnings: per fraud type, per channel, and from batch statistics.
+
+Facts come from ``data/warnings_kb.json``; wording is rendered by Jinja2 templates in
+``templates/warning_<channel>.*.j2``. Variety comes from choosing among phrasings with
+a seed (by default derived from the date and the type), so weekly notices differ while
+the same inputs always give the same text. Like the official 12381 SMS, a warning
+contains no link and no number other than 110 and 96110 (and its date).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import random
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import _patterns as P
+from .categories import NORMAL_ID, Category, get_category
+from .errors import InputError
+from .templating import render_package_template
+
+CHANNELS = ("sms", "notice", "wechat", "html")
+TEMPLATES = {
+    "sms": "warning_sms.txt.j2",
+    "notice": "warning_notice.txt.j2",
+    "wechat": "warning_wechat.md.j2",
+    "html": "warning_html.html.j2",
+}
+SMS_MAX = 70
+NOTICE_MIN, NOTICE_MAX = 250, 600
+ISSUER_MAX, REGION_MAX = 30, 20
+DEFAULT_ISSUER = "当地公安机关反诈中心"
+CN_NUMERALS = "一二三四五六七八九十"
+
+
+@cache
+def knowledge() -> dict[str, Any]:
+    return json.loads(resources.files("fraudwarn").joinpath("data/warnings_kb.json").read_text("utf-8"))
+
+
+def sanitize(value: str | None, limit: int) -> str:
+    """Issuer and region as plain short text: no markup, links, digits or control characters."""
+    if not value:
+        return ""
+    value = re.sub(r"<[^>]*>?", "", value)
+    value = P.URL.sub("", value)
+    value = re.sub(r"[\d０-９]+", "", value)
+    value = "".join(ch for ch in value if ch.isprintable())
+    value = re.sub(r"[{}<>\[\]`*_#|\\]", "", value)
+    return re.sub(r"\s+", " ", value).strip()[:limit]
+
+
+def default_seed(date: _dt.date, key: str) -> int:
+    return int(hashlib.sha256(f"{date.isoformat()}|{key}".encode()).hexdigest()[:8], 16)
+
+
+def _date_text(date: _dt.date) -> str:
+    return f"{date.year}年{date.month}月{date.day}日"
+
+
+@dataclass(frozen=True)
+class RenderedWarning:
+    """A rendered warning and what it is about."""
+
+    channel: str
+    text: str
+    categories: tuple[str, ...]
+    seed: int
+
+
+def _visible_length(text: str) -> int:
+    """Characters a reader sees: for the notice limits, markup and blank lines do not count."""
+    return len(re.sub(r"\s+", "", text))
+
+
+def _context(
+    cats: Sequence[Category], *, rng: random.Random, issuer: str, region: str, date: _dt.date, n_points: int
+) -> dict[str, Any]:
+    kb = knowledge()
+    common = kb["common"]
+    region_text = region or "本地"
+    names = [c.short for c in cats]
+    joined = "、".join(names[:-1]) + "和" + names[-1] if len(names) > 1 else names[0]
+    ctx: dict[str, Any] = {
+        "title": rng.choice(common["titles"]),
+        "issuer": issuer or DEFAULT_ISSUER,
+        "region": region,
+        "date": _date_text(date),
+        "closing": rng.choice(common["closings"]),
+        "share": rng.choice(common["share_lines"]),
+        "three_nos": common["three_nos"],
+        "numerals": CN_NUMERALS,
+        "types": [c.name for c in cats],
+        "short_names": names,
+        "joined_names": joined,
+    }
+    if len(cats) == 1:
+        entry = kb["types"][cats[0].id]
+        ctx.update(
+            aggregate=False,
+            name=cats[0].short,
+            opener=rng.choice(common["openers"]).format(name=cats[0].short, region=region_text),
+            hook=rng.choice(entry["hook"]),
+            step_intro=rng.choice(common["step_intros"]),
+            steps=entry["steps"],
+            point_intro=rng.choice(common["point_intros"]),
+            points=rng.sample(entry["points"], k=min(n_points, len(entry["points"]))),
+            fanshi=rng.choice(entry["fanshi"]),
+            at_risk=entry["at_risk"],
+            sms_line=rng.choice(entry["sms"]),
+            sms_tail=rng.choice(common["sms_tails"]),
+        )
+    else:
+        per_type = [(c.short, rng.choice(kb["types"][c.id]["fanshi"])) for c in cats]
+        general = rng.sample(common["aggregate_points"], k=len(common["aggregate_points"]))
+        extra = max(0, min(2, 5 - len(per_type)))
+        ctx.update(
+            aggregate=True,
+            name=joined,
+            opener=rng.choice(common["aggregate_openers"]).format(types=joined, region=region),
+            hook="",
+            step_intro="",
+            steps=[],
+            point_intro=rng.choice(common["point_intros"]),
+            points=[f"{n}：{line}" for n, line in per_type][:5] + general[:extra],
+            fanshi=general[extra],
+            at_risk="",
+            sms_line="凡是要你先转账、先垫付的都是诈骗",
+            sms_tail=rng.choice(common["sms_tails"]),
+        )
+    return ctx
+
+
+def _render(channel: str, ctx: dict[str, Any], template_dir: str | Path | None) -> str:
+    return render_package_template(TEMPLATES[channel], ctx, template_dir=template_dir).strip() + "\n"
+
+
+def _fits(channel: str, text: str) -> bool:
+    if channel == "sms":
+        return len(text.strip()) <= SMS_MAX
+    if channel == "notice":
+        return NOTICE_MIN <= _visible_length(text) <= NOTICE_MAX
+    return True
+
+
+def render(
+    categories_: Sequence[str | Category],
+    *,
+    channel: str = "notice",
+    issuer: str | None = None,
+    region: str | None = None,
+    date: _dt.date | None = None,
+    seed: int | None = None,
+    template_dir: str | Path | None = None,
+) -> RenderedWarning:
+    """Render a warning about one type, or an aggregate about several (most frequent first)."""
+    if channel not in CHANNELS:
+        raise InputError(f"不支持的渠道“{channel}”，可用：{'、'.join(CHANNELS)}。")
+    cats = [c if isinstance(c, Category) else get_category(c) for c in categories_]
+    if not cats:
+        raise InputError("没有可预警的诈骗类型。")
+    if any(c.id == NORMAL_ID for c in cats):
+        raise InputError("“正常”不是诈骗类型，无法生成预警。")
+    date = date or _dt.date.today()
+    issuer_s, region_s = sanitize(issuer, ISSUER_MAX), sanitize(region, REGION_MAX)
+    if seed is None:
+        seed = default_seed(date, "+".join(c.id for c in cats) + "|" + channel)
+    # Try seeded phrasings until one fits the channel's length limits; deterministic.
+    text = ""
+    for attempt in range(40):
+        rng = random.Random(seed * 1009 + attempt)
+        n_points = rng.choice((3, 4, 5)) if channel != "sms" else 3
+        ctx = _context(cats, rng=rng, issuer=issuer_s, region=region_s, date=date, n_points=n_points)
+        text = _render(channel, ctx, template_dir)
+        if _fits(channel, text):
+            break
+    else:
+        raise InputError(f"无法在{channel}渠道的长度限制内生成预警（发文单位或地区名称过长？）。")
+    return RenderedWarning(channel, text, tuple(c.name for c in cats), seed)
+
+
+def rank_summary(summary: Mapping[str, Any], *, top: int = 4) -> list[Category]:
+    """Fraud types from a ``fraudwarn batch --summary`` file, most frequent first.
+
+    Counts 诈骗信息 and 案情描述 (case narratives), never 防范提示 nor 正常.
+    """
+    by = summary.get("by_category_role")
+    if not isinstance(by, Mapping):
+        raise InputError("汇总文件缺少 by_category_role 字段：请使用 fraudwarn batch --summary 生成的文件。")
+    scores: list[tuple[int, int, Category]] = []
+    for name, roles in by.items():
+        cat = get_category(name)
+        if cat.id == NORMAL_ID or not isinstance(roles, Mapping):
+            continue
+        n = int(roles.get("诈骗信息", 0)) + int(roles.get("案情描述", 0))
+        if n > 0:
+            scores.append((-n, cat.index, cat))
+    return [c for _, _, c in sorted(scores)][:top]

@@ -1,0 +1,130 @@
+import datetime as dt
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+
+from fraudwarn.categories import fraud_categories
+from fraudwarn.errors import InputError
+from fraudwarn.warning import (
+    CHANNELS,
+    NOTICE_MAX,
+    NOTICE_MIN,
+    SMS_MAX,
+    _visible_length,
+    rank_summary,
+    render,
+    sanitize,
+)
+
+from .conftest import run_cli
+
+DATE = dt.date(2026, 11, 22)
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+ALL = list(itertools.product([c.id for c in fraud_categories()], CHANNELS, [0, 1, 7]))
+
+
+def _digits_ok(text: str) -> bool:
+    """No digit sequence but 110, 96110 and the date's parts (12381's rule for warning SMS)."""
+    allowed = {"110", "96110", str(DATE.year), str(DATE.month), str(DATE.day)}
+    visible = re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", text, flags=re.S))  # HTML: text only
+    return all(d in allowed for d in re.findall(r"\d+", visible))
+
+
+@pytest.mark.parametrize(("cat", "channel", "seed"), ALL)
+def test_every_type_and_channel_renders_safely(cat, channel, seed):
+    w = render([cat], channel=channel, seed=seed, date=DATE, issuer="城南派出所", region="城南街道")
+    text = w.text
+    assert not re.search(r"https?://|www\.|\.(com|cn|net)\b", text)
+    assert _digits_ok(text), re.findall(r"\d+", text)
+    if channel == "sms":
+        assert len(text.strip()) <= SMS_MAX
+        assert "110" in text or "96110" in text
+    if channel == "notice":
+        assert NOTICE_MIN <= _visible_length(text) <= NOTICE_MAX
+        assert "城南派出所" in text and "2026年11月22日" in text
+        assert "国家反诈中心" in text and "96110" in text and "110" in text
+        numbered = re.findall(r"^[一二三四五]、", text, flags=re.M)
+        assert 3 <= len(numbered) <= 5
+    if channel == "html":
+        assert "@page" in text and "A4" in text and "<html" in text
+
+
+def test_same_inputs_same_text_and_seeds_vary_it():
+    a = render(["刷单返利"], channel="notice", date=DATE)
+    b = render(["刷单返利"], channel="notice", date=DATE)
+    assert a.text == b.text
+    texts = {render(["刷单返利"], channel="notice", date=DATE, seed=s).text for s in range(6)}
+    assert len(texts) >= 3
+    weeks = {
+        render(["刷单返利"], channel="notice", date=DATE + dt.timedelta(days=7 * k)).text for k in range(4)
+    }
+    assert len(weeks) >= 2
+
+
+@pytest.mark.parametrize(
+    ("channel", "cat"),
+    [("sms", "杀猪盘"), ("notice", "刷单返利"), ("wechat", "冒充公检法"), ("html", "虚假购物")],
+)
+def test_snapshots(channel, cat):
+    text = render(
+        [cat], channel=channel, date=DATE, seed=3, issuer="XX市公安局反诈中心", region="城南街道"
+    ).text
+    path = SNAPSHOTS / f"warning_{channel}.txt"
+    if not path.exists():  # first run writes it; review it and commit
+        path.write_text(text, "utf-8")
+    assert text == path.read_text("utf-8")
+
+
+def test_issuer_and_region_are_sanitised_and_escaped():
+    assert sanitize("<script>alert(1)</script>城南派出所 http://evil.cn 95588", 30) == "alert()城南派出所"
+    assert len(sanitize("很长" * 50, 30)) == 30
+    w = render(["网络贷款"], channel="html", issuer="<img src=x onerror=alert(1)>派出所", date=DATE)
+    assert "<img" not in w.text and "onerror" not in w.text
+
+
+def test_html_autoescapes_user_text():
+    w = render(["网络贷款"], channel="html", issuer="A&B派出所", date=DATE)
+    assert "A&amp;B派出所" in w.text
+
+
+def test_aggregate_ranks_attempts_and_reports_never_warnings_or_normal():
+    summary = {
+        "by_category_role": {
+            "正常": {"—": 900},
+            "刷单返利": {"诈骗信息": 50, "防范提示": 400},
+            "杀猪盘": {"诈骗信息": 80},
+            "网络贷款": {"案情描述": 60},
+            "虚假购物": {"防范提示": 999},
+        }
+    }
+    assert [c.name for c in rank_summary(summary, top=4)] == ["杀猪盘", "网络贷款", "刷单返利"]
+    w = render(rank_summary(summary), channel="notice", date=DATE)
+    assert "杀猪盘诈骗、贷款诈骗和刷单诈骗" in w.text
+    assert NOTICE_MIN <= _visible_length(w.text) <= NOTICE_MAX
+    assert _digits_ok(w.text)
+
+
+def test_normal_and_unknown_types_are_refused():
+    with pytest.raises(InputError):
+        render(["正常"], channel="sms")
+    with pytest.raises(InputError):
+        render(["刷单返利"], channel="fax")
+
+
+def test_cli_warn_sms_and_from_summary(tmp_path):
+    p = run_cli("warn", "兼职刷单", "--channel", "sms", "--date", "2026-11-22")
+    assert p.returncode == 0
+    assert len(p.stdout.decode().strip()) <= SMS_MAX
+    s = tmp_path / "s.json"
+    s.write_text('{"by_category_role": {"杀猪盘": {"诈骗信息": 3}, "正常": {"—": 10}}}', "utf-8")
+    p = run_cli("warn", "--from-summary", str(s), "--date", "2026-11-22")
+    assert p.returncode == 0 and "杀猪盘" in p.stdout.decode()
+
+
+def test_cli_warn_usage_errors():
+    p = run_cli("warn")
+    assert p.returncode == 2
+    p = run_cli("warn", "中奖诈骗")
+    assert p.returncode == 2 and "未知的诈骗类型" in p.stderr.decode()
