@@ -155,8 +155,16 @@ def _human(r: Any) -> str:
 @main.command(epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
 @click.argument("messages", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="每条消息输出一行 JSON（机器可读）。")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="诈骗概率达到此值即判为诈骗信息（默认按模型的判定）；调低召回更多、误报也更多。",
+)
 @model_option
-def classify(messages: tuple[str, ...], as_json: bool, model_dir: Path | None) -> None:
+def classify(
+    messages: tuple[str, ...], as_json: bool, threshold: float | None, model_dir: Path | None
+) -> None:
     """检测消息属于哪类诈骗（或正常），以及它是诈骗信息、案情描述还是防范提示。
 
     MESSAGES 是一条或多条消息；不给或给 "-" 时从标准输入读取，每行一条。
@@ -169,7 +177,7 @@ def classify(messages: tuple[str, ...], as_json: bool, model_dir: Path | None) -
 
     texts = [check_text(t) for t in _gather_messages(messages)]
     model = load_model(model_dir)
-    results = classify_many(texts, model=model)
+    results = classify_many(texts, model=model, threshold=threshold)
     for i, r in enumerate(results):
         if as_json:
             click.echo(json.dumps(r.to_dict(), ensure_ascii=False))
@@ -300,9 +308,27 @@ def corpus_import(drafts: tuple[Path, ...], data_dir: Path | None, hard: tuple[s
     help="在 DATA（默认 data/corpus）上做分组交叉验证和留一渠道评估，而不是评估现有模型。",
 )
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20), help="--cv 的折数。")
+@click.option(
+    "--attack", is_flag=True, help="同时在伪装变体（空格、零宽字符、全角、谐音、表情、繁体及其组合）上评估。"
+)
+@click.option(
+    "--plot",
+    "plot_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="把混淆矩阵和可靠性图（PNG）写到此目录（需要 matplotlib：pip install 'fraudwarn[plot]'）。",
+)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 @model_option
-def evaluate(data: Path | None, cv: bool, folds: int, as_json: bool, model_dir: Path | None) -> None:
+def evaluate(
+    data: Path | None,
+    cv: bool,
+    folds: int,
+    attack: bool,
+    plot_dir: Path | None,
+    as_json: bool,
+    model_dir: Path | None,
+) -> None:
     """评估模型：准确率、macro-F1、各类精确率/召回率、诈骗召回、正常误报、混淆矩阵、校准。
 
     DATA 可以是语料目录、语料 JSONL，或含 text、label（可选 role）列的 CSV/JSONL；
@@ -314,7 +340,12 @@ def evaluate(data: Path | None, cv: bool, folds: int, as_json: bool, model_dir: 
         from .corpus import default_corpus_dir
         from .training import cross_validate
 
-        report = cross_validate(data or default_corpus_dir(), folds=folds, progress=_progress)
+        report = cross_validate(data or default_corpus_dir(), folds=folds, attack=attack, progress=_progress)
+        if plot_dir:
+            from .plots import write_plots
+
+            for p in write_plots(report["group_kfold"], plot_dir):
+                click.echo(f"已写入 {p}", err=True)
         if as_json:
             click.echo(json.dumps(report, ensure_ascii=False, indent=2))
             return
@@ -333,14 +364,48 @@ def evaluate(data: Path | None, cv: bool, folds: int, as_json: bool, model_dir: 
                     f"提示/案情误判为诈骗 {role.get('warning_or_report_as_attempt', '—')}"
                 )
         click.echo(f"平均 macro-F1 {report['leave_one_channel_out']['mean_macro_f1']}")
+        if attack:
+            clean = report["group_kfold"]["category"]
+            click.echo("\n== 伪装攻击（同一折模型，测试文本经伪装）==")
+            click.echo(
+                f"{'clean':<12} macro-F1 {clean['macro_f1']:.3f}  诈骗召回 {clean['fraud_recall']:.3f}"
+            )
+            for name, m in report["attacked"].items():
+                c = m["category"]
+                click.echo(
+                    f"{name:<12} macro-F1 {c['macro_f1']:.3f}  诈骗召回 {c['fraud_recall']:.3f}  "
+                    f"差 {clean['macro_f1'] - c['macro_f1']:+.3f}"
+                )
         return
     if data is None:
         raise click.UsageError("请给出要评估的标注文件 DATA，或使用 --cv。")
     from .predict import load_model
 
     texts, cats, roles, hard, _ = read_labelled(data)
-    report = evaluate_model(load_model(model_dir), texts, cats, roles, hard)
-    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_report(report))
+    model = load_model(model_dir)
+    report = evaluate_model(model, texts, cats, roles, hard)
+    if attack:
+        from .attack import TRICKS
+        from .attack import attack as disguise
+
+        report["attacked"] = {
+            name: evaluate_model(
+                model, [disguise(t, [name], seed=i) for i, t in enumerate(texts)], cats, roles, hard
+            )
+            for name in [*TRICKS, "combined"]
+        }
+    if plot_dir:
+        from .plots import write_plots
+
+        for p in write_plots(report, plot_dir):
+            click.echo(f"已写入 {p}", err=True)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    click.echo(format_report(report))
+    for name, m in report.get("attacked", {}).items():
+        c = m["category"]
+        click.echo(f"伪装 {name:<12} macro-F1 {c['macro_f1']:.3f}  诈骗召回 {c['fraud_recall']}")
 
 
 @main.command(epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
@@ -609,3 +674,51 @@ def warn(
         click.echo(f"已写入 {output}", err=True)
     else:
         click.echo(w.text, nl=False)
+
+
+@main.command(epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON：词语、权重和在原文中的字符位置。")
+@click.option(
+    "--top", "top_k", type=click.IntRange(1, 50), default=10, show_default=True, help="列出的词语数。"
+)
+@model_option
+def explain(text: str, as_json: bool, top_k: int, model_dir: Path | None) -> None:
+    """解释判定依据：哪些词语（分词与字符片段）把消息推向该类别、远离“正常”。
+
+    在终端中，依据词语会在原文中高亮显示。
+    """
+    from .predict import check_text, classify, load_model
+
+    r = classify(check_text(text), model=load_model(model_dir), top_k=top_k)
+    if as_json:
+        click.echo(
+            json.dumps({k: v for k, v in r.to_dict().items() if k != "indicators"}, ensure_ascii=False)
+        )
+        return
+    click.echo(
+        f"类型：{click.style(r.category, bold=True)}（概率 {_pct(r.probability)}）"
+        + (f"　性质：{r.role}" if r.role else "")
+    )
+    reference = "“正常”" if r.category_id != "normal" else "最接近的诈骗类型"
+    click.echo(f"相对于{reference}，推动判定的词语：")
+    for e in r.evidence:
+        click.echo(f"  {e.term:<10}{e.weight:+.3f}" + ("" if e.spans else "（经归一化后匹配）"))
+    click.echo("原文：" + highlight(r.text, [s for e in r.evidence for s in e.spans]))
+
+
+def highlight(text: str, spans: list[tuple[int, int]]) -> str:
+    """Text with the given character spans in colour (click strips colour off a TTY)."""
+    marks = [False] * len(text)
+    for s, e in spans:
+        for i in range(s, min(e, len(text))):
+            marks[i] = True
+    out, i = [], 0
+    while i < len(text):
+        j = i
+        while j < len(text) and marks[j] == marks[i]:
+            j += 1
+        piece = text[i:j]
+        out.append(click.style(piece, fg="red", bold=True, underline=True) if marks[i] else piece)
+        i = j
+    return "".join(out)

@@ -137,6 +137,7 @@ def summarize_oof(oof: OutOfFold, cat_t: float, role_t: float, **extra: Any) -> 
     conf = p_cat.max(1)
     out = {"category": category_metrics(oof.y_cat, pred, **extra)}
     out["category"]["ece"] = round(expected_calibration_error(conf, pred == oof.y_cat), 4)
+    out["category"]["reliability"] = reliability_table(conf, pred == oof.y_cat)
     fr = oof.y_cat != NORMAL_ID
     p_role = _softmax(oof.role_scores[fr] / role_t)
     rpred = np.array(oof.role_ids)[p_role.argmax(1)]

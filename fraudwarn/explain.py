@@ -109,7 +109,7 @@ def explain_row(
         if w <= 0 or len(chosen) >= top_k:
             break
         term = _display_term(str(names[cols[j]]))
-        if term is None or any(term in e.term for e in chosen):
+        if term is None or any(term in e.term or e.term in term for e in chosen):
             continue
         chosen.append(Evidence(term, round(w, 4), term_spans(text, term)))
     return tuple(chosen)

@@ -132,6 +132,7 @@ class OutOfFold:
     y_role: np.ndarray
     category_ids: list[str]
     role_ids: list[str]
+    variants: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def cross_val_scores(
@@ -141,8 +142,13 @@ def cross_val_scores(
     folds: Sequence[tuple[np.ndarray, np.ndarray]],
     *,
     c: float,
+    variants: dict[str, Sequence[str]] | None = None,
 ) -> OutOfFold:
-    """Fit on each fold's train part, score its test part; every text scored exactly once."""
+    """Fit on each fold's train part, score its test part; every text scored exactly once.
+
+    ``variants`` maps a name to alternative normalised texts aligned with ``norm_texts``
+    (e.g. disguised copies); their test parts are scored by the same fold models.
+    """
     from .features import build_features
 
     cat_ids = sorted(set(y_cat))
@@ -150,14 +156,19 @@ def cross_val_scores(
     cat_scores = np.zeros((len(norm_texts), len(cat_ids)))
     role_scores = np.zeros((len(norm_texts), len(role_ids)))
     texts = np.asarray(norm_texts, dtype=object)
+    alt = {k: np.asarray(v, dtype=object) for k, v in (variants or {}).items()}
+    alt_scores = {k: (np.zeros_like(cat_scores), np.zeros_like(role_scores)) for k in alt}
     for train_idx, test_idx in folds:
         feats = build_features()
         Xtr = feats.fit_transform(texts[train_idx])
         cat, role = _fit_heads(Xtr, y_cat[train_idx], y_role[train_idx], c=c)
-        Xte = feats.transform(texts[test_idx])
-        cat_scores[np.ix_(test_idx, [cat_ids.index(k) for k in cat.classes_])] = _scores(cat, Xte)
-        role_scores[np.ix_(test_idx, [role_ids.index(k) for k in role.classes_])] = _scores(role, Xte)
-    return OutOfFold(cat_scores, role_scores, y_cat, y_role, cat_ids, role_ids)
+        ccols = [cat_ids.index(k) for k in cat.classes_]
+        rcols = [role_ids.index(k) for k in role.classes_]
+        for source, (cs, rs) in [(texts, (cat_scores, role_scores))] + [(alt[k], alt_scores[k]) for k in alt]:
+            Xte = feats.transform(source[test_idx])
+            cs[np.ix_(test_idx, ccols)] = _scores(cat, Xte)
+            rs[np.ix_(test_idx, rcols)] = _scores(role, Xte)
+    return OutOfFold(cat_scores, role_scores, y_cat, y_role, cat_ids, role_ids, alt_scores)
 
 
 def _choose_thresholds(p_fraud: np.ndarray, is_fraud: np.ndarray) -> dict[str, float]:

@@ -53,8 +53,13 @@ def build_results(
     explain: bool = True,
     indicators: bool = True,
     top_k: int = 8,
+    threshold: float | None = None,
 ) -> list[Classification]:
-    """Turn a feature matrix into results (shared by classify and batch scoring)."""
+    """Turn a feature matrix into results (shared by classify and batch scoring).
+
+    With ``threshold``, ``is_fraud`` is decided by the fraud probability instead of the
+    arg-max decision: a lower threshold catches more fraud at the price of precision.
+    """
     cat, role = model.predict_proba(X)
     p_fraud = model.fraud_probability(cat, role)
     cat_ids = np.array(model.category_ids)
@@ -80,7 +85,9 @@ def build_results(
                 role=rname,
                 role_id=rid,
                 role_probability=rprob,
-                is_fraud=cid != NORMAL_ID and rid == ATTEMPT_ID,
+                is_fraud=(cid != NORMAL_ID and rid == ATTEMPT_ID)
+                if threshold is None
+                else bool(p_fraud[i] >= threshold),
                 fraud_probability=round(float(p_fraud[i]), 4),
                 risk=model.risk_level(float(p_fraud[i])),
                 review=bool(review),
@@ -98,7 +105,12 @@ def build_results(
 
 
 def classify_many(
-    texts: Iterable[str], *, model: FraudModel | None = None, explain: bool = True
+    texts: Iterable[str],
+    *,
+    model: FraudModel | None = None,
+    explain: bool = True,
+    top_k: int = 8,
+    threshold: float | None = None,
 ) -> list[Classification]:
     """Classify several messages; raises InputError on the first unusable one."""
     texts = [check_text(t) for t in texts]
@@ -106,9 +118,16 @@ def classify_many(
     if not texts:
         return []
     X = m.features.transform([normalize(t) for t in texts])
-    return build_results(m, texts, X, explain=explain)
+    return build_results(m, texts, X, explain=explain, top_k=top_k, threshold=threshold)
 
 
-def classify(text: str, *, model: FraudModel | None = None, explain: bool = True) -> Classification:
+def classify(
+    text: str,
+    *,
+    model: FraudModel | None = None,
+    explain: bool = True,
+    top_k: int = 8,
+    threshold: float | None = None,
+) -> Classification:
     """Classify one message: its category, role, probabilities, risk, evidence and indicators."""
-    return classify_many([text], model=model, explain=explain)[0]
+    return classify_many([text], model=model, explain=explain, top_k=top_k, threshold=threshold)[0]

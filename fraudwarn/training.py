@@ -11,7 +11,7 @@ import numpy as np
 
 from .categories import NORMAL_ID
 from .corpus import CHANNELS, Record, data_sha256, default_corpus_dir, load_corpus
-from .model import SEED, default_model_dir, save, train
+from .model import SEED, OutOfFold, default_model_dir, save, train
 from .normalize import normalize
 
 Progress = Callable[[str], None]
@@ -95,9 +95,15 @@ def train_from_corpus(
 
 
 def cross_validate(
-    data: str | Path, *, folds: int = 5, c: float = 10.0, progress: Progress = _quiet
+    data: str | Path,
+    *,
+    folds: int = 5,
+    c: float = 10.0,
+    attack: bool = False,
+    cross_style: bool = True,
+    progress: Progress = _quiet,
 ) -> dict[str, Any]:
-    """Group-k-fold and leave-one-channel-out figures on a corpus, without saving a model."""
+    """Group-k-fold (optionally clean vs disguised) and leave-one-channel-out figures, no model saved."""
     from .evaluate import group_folds, summarize_oof
     from .model import _fit_temperature, cross_val_scores
 
@@ -106,15 +112,29 @@ def cross_validate(
     y_cat = np.array([r.category_id for r in records])
     y_role = np.array([r.role_id for r in records])
     progress(f"分组 {folds} 折交叉验证（{len(records)} 条）")
-    oof = cross_val_scores(norm, y_cat, y_role, group_folds([r.group for r in records], y_cat, k=folds), c=c)
+    variants: dict[str, list[str]] = {}
+    if attack:
+        from .attack import TRICKS
+        from .attack import attack as disguise
+
+        for name in [*TRICKS, "combined"]:
+            variants[name] = [normalize(disguise(r.text, [name], seed=i)) for i, r in enumerate(records)]
+    split = group_folds([r.group for r in records], y_cat, k=folds)
+    oof = cross_val_scores(norm, y_cat, y_role, split, c=c, variants=variants)
     cat_idx = np.array([oof.category_ids.index(k) for k in y_cat])
     t_cat = _fit_temperature(oof.category_scores, cat_idx)
     fr = y_cat != NORMAL_ID
     t_role = _fit_temperature(oof.role_scores[fr], np.array([oof.role_ids.index(k) for k in y_role[fr]]))
-    return {
-        "group_kfold": summarize_oof(oof, t_cat, t_role, hard_negative=[r.hard_negative for r in records]),
-        "leave_one_channel_out": leave_one_channel_out(records, c=c, progress=progress),
-    }
+    hard = [r.hard_negative for r in records]
+    report: dict[str, Any] = {"group_kfold": summarize_oof(oof, t_cat, t_role, hard_negative=hard)}
+    if attack:
+        report["attacked"] = {}
+        for name, (cs, rs) in oof.variants.items():
+            alt = OutOfFold(cs, rs, y_cat, y_role, oof.category_ids, oof.role_ids)
+            report["attacked"][name] = summarize_oof(alt, t_cat, t_role, hard_negative=hard)
+    if cross_style:
+        report["leave_one_channel_out"] = leave_one_channel_out(records, c=c, progress=progress)
+    return report
 
 
 def _read_file(path: str | Path) -> list[Record]:
