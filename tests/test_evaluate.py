@@ -1,0 +1,53 @@
+import json
+
+import numpy as np
+
+from fraudwarn.evaluate import category_metrics, expected_calibration_error, read_labelled, role_metrics
+
+from .conftest import FIXTURES, run_cli
+
+
+def test_category_metrics_on_a_small_table():
+    y = ["normal", "normal", "online_loan", "pig_butchering", "online_loan"]
+    p = ["normal", "online_loan", "online_loan", "pig_butchering", "normal"]
+    m = category_metrics(y, p, hard_negative=[True, True, False, False, False])
+    assert m["accuracy"] == 0.6
+    assert m["fraud_recall"] == round(2 / 3, 4)
+    assert m["normal_fpr"] == 0.5
+    assert m["hard_negative_fpr"] == 0.5
+    assert m["per_class"]["pig_butchering"]["f1"] == 1.0
+
+
+def test_role_metrics_count_warnings_taken_for_fraud():
+    m = role_metrics(["attempt", "warning", "warning", "report"], ["attempt", "attempt", "warning", "report"])
+    assert m["warning_as_attempt"] == 0.5
+    assert m["report_as_attempt"] == 0.0
+
+
+def test_ece_is_zero_when_confidence_matches_accuracy():
+    conf = np.array([0.8] * 10)
+    correct = np.array([1] * 8 + [0] * 2)
+    assert expected_calibration_error(conf, correct) < 1e-9
+    assert expected_calibration_error(np.array([0.99] * 10), correct) > 0.15
+
+
+def test_read_labelled_accepts_aliases_in_csv(tmp_path):
+    p = tmp_path / "l.csv"
+    p.write_text("text,label,role\n先交解冻费,贷款诈骗,诈骗信息\n妈我到家了,正常,\n", encoding="utf-8")
+    texts, cats, roles, _, _ = read_labelled(p)
+    assert cats == ["online_loan", "normal"] and roles == ["attempt", ""]
+
+
+def test_evaluate_cli_json(mini_model_dir):
+    p = run_cli("evaluate", str(FIXTURES / "mini_corpus.jsonl"), "--json", "--model", str(mini_model_dir))
+    assert p.returncode == 0, p.stderr.decode()
+    d = json.loads(p.stdout)
+    assert {"accuracy", "macro_f1", "per_class", "fraud_recall", "normal_fpr", "confusion", "ece"} <= set(
+        d["category"]
+    )
+    assert "warning_as_attempt" in d["role"]
+
+
+def test_evaluate_needs_data_or_cv():
+    p = run_cli("evaluate")
+    assert p.returncode == 2
