@@ -181,7 +181,8 @@ def main() -> None:
     ft_time = time.perf_counter() - start
 
     fw_time, peak_tree, peak_single = run_fraudwarn(dump, tmp / "out.jsonl", args.jobs)
-    out_rows = sum(1 for _ in open(tmp / "out.jsonl", encoding="utf-8"))
+    with open(tmp / "out.jsonl", encoding="utf-8") as f:
+        out_rows = sum(1 for _ in f)
     assert out_rows == len(lines), (out_rows, len(lines))
     fw_rate, ft_rate = len(lines) / fw_time, len(lines) / ft_time
     print(

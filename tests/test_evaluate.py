@@ -35,6 +35,7 @@ def test_read_labelled_accepts_aliases_in_csv(tmp_path):
     p = tmp_path / "l.csv"
     p.write_text("text,label,role\n先交解冻费,贷款诈骗,诈骗信息\n妈我到家了,正常,\n", encoding="utf-8")
     texts, cats, roles, _, _ = read_labelled(p)
+    assert texts[0] == "先交解冻费"
     assert cats == ["online_loan", "normal"] and roles == ["attempt", ""]
 
 
