@@ -38,7 +38,7 @@ from .categories import ATTEMPT_ID, NORMAL_ID, categories, get_category, roles
 from .errors import ModelError
 from .normalize import normalize
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: compiled features and heads (no scikit-learn objects inside)
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
 SEED = 20261122
@@ -80,6 +80,10 @@ class FraudModel:
         norm = list(texts) if normalized else [normalize(t) for t in texts]
         return self.features.transform(norm)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Caches (feature names for explanations) are rebuilt on demand, never pickled.
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
     def predict_proba(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """Calibrated (category, role) probabilities for a feature matrix."""
         cat = _softmax(_scores(self.category_head, X) / self.category_temperature)
@@ -104,7 +108,7 @@ def _fit_heads(X: Any, y_cat: np.ndarray, y_role: np.ndarray, *, c: float) -> tu
     from sklearn.linear_model import LogisticRegression
 
     about_fraud = y_cat != NORMAL_ID
-    cat = LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=SEED)
+    cat = LogisticRegression(C=c, max_iter=2000, random_state=SEED)
     cat.fit(X, y_cat)
     role = LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=SEED)
     role.fit(X[about_fraud], y_role[about_fraud])
@@ -240,10 +244,12 @@ def train(
     feats = build_features()
     X = feats.fit_transform(norm)
     cat_head, role_head = _fit_heads(X, y_cat, y_role, c=c)
+    from .features import CompiledFeatures, LinearHead
+
     model = FraudModel(
-        features=feats,
-        category_head=cat_head,
-        role_head=role_head,
+        features=CompiledFeatures(feats),
+        category_head=LinearHead(cat_head),
+        role_head=LinearHead(role_head),
         category_ids=list(cat_head.classes_),
         role_ids=list(role_head.classes_),
         category_temperature=cat_t,
@@ -271,13 +277,20 @@ def _sha256(path: Path) -> str:
 
 
 def _versions() -> dict[str, str]:
-    import jieba
-    import sklearn
+    # Read from package metadata: importing scikit-learn only to learn its version
+    # would cost seconds of cold start.
+    from importlib.metadata import PackageNotFoundError, version
+
+    def v(dist: str) -> str:
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            return "unknown"
 
     return {
         "fraudwarn": __version__,
-        "scikit-learn": sklearn.__version__,
-        "jieba": jieba.__version__,
+        "scikit-learn": v("scikit-learn"),
+        "jieba": v("jieba"),
         "numpy": np.__version__,
         "python": platform.python_version(),
     }

@@ -14,13 +14,17 @@ import os
 import re
 import tempfile
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 _lock = threading.Lock()
 # Placeholders such as <url> are kept as one token; jieba would split the brackets off.
 _PLACEHOLDER = re.compile(r"(<[a-z]+>)")
+# jieba segments each run of these characters on its own (its ``re_han_default``) and
+# yields every other character alone; cutting block by block gives identical tokens and
+# lets repeated clauses (signatures, boilerplate, bulk messages) hit a cache.
+_BLOCK = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
 
 
 @cache
@@ -40,9 +44,13 @@ def _tokenizer() -> Any:
     return tok
 
 
+@lru_cache(maxsize=1 << 18)
+def _cut_block(block: str) -> tuple[str, ...]:
+    return tuple(_tokenizer().lcut(block, HMM=False))
+
+
 def tokenize(text: str) -> list[str]:
-    """Segment normalised text into words; whitespace and placeholders handled."""
-    tok = _tokenizer()
+    """Segment normalised text into words; whitespace dropped, placeholders kept whole."""
     out: list[str] = []
     for piece in _PLACEHOLDER.split(text):
         if not piece:
@@ -50,5 +58,11 @@ def tokenize(text: str) -> list[str]:
         if piece[0] == "<" and _PLACEHOLDER.fullmatch(piece):
             out.append(piece)
             continue
-        out.extend(w for w in tok.lcut(piece, HMM=False) if not w.isspace())
+        for part in _BLOCK.split(piece):
+            if not part:
+                continue
+            if _BLOCK.fullmatch(part):
+                out.extend(_cut_block(part))
+            else:
+                out.extend(ch for ch in part if not ch.isspace())
     return out
