@@ -86,6 +86,19 @@ def model_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
+def data_option(
+    help_text: str = "语料目录（默认 data/corpus）。", *, exists: bool = True
+) -> Callable[..., Any]:
+    """The --data option shared by the corpus and training commands."""
+    return click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(file_okay=False, exists=exists, path_type=Path),
+        default=None,
+        help=help_text,
+    )
+
+
 def _read_stdin_lines() -> list[str]:
     data = sys.stdin.buffer.read()
     for enc in ("utf-8-sig", "gb18030"):
@@ -188,13 +201,7 @@ def classify(
 
 
 @main.command(epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="语料目录（默认 data/corpus）。",
-)
+@data_option()
 @click.option(
     "--out",
     "out_dir",
@@ -237,9 +244,7 @@ def corpus() -> None:
 
 
 @corpus.command("check", context_settings=CONTEXT)
-@click.option(
-    "--data", "data_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None
-)
+@data_option()
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def corpus_check(data_dir: Path | None, as_json: bool) -> None:
     """检查语料的质量门槛（数量、渠道、重复、近重复）；不达标时退出码为 1。"""
@@ -260,9 +265,7 @@ def corpus_check(data_dir: Path | None, as_json: bool) -> None:
 
 
 @corpus.command("card", context_settings=CONTEXT)
-@click.option(
-    "--data", "data_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None
-)
+@data_option()
 @click.option(
     "-o",
     "--output",
@@ -285,7 +288,7 @@ def corpus_card(data_dir: Path | None, output: Path | None) -> None:
 @click.argument(
     "drafts", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path)
 )
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@data_option("语料目录（默认 data/corpus；不存在则新建）。", exists=False)
 @click.option("--hard-negative", "hard", multiple=True, help="其中的正常消息均为难例的草稿文件名（可多次）。")
 def corpus_import(drafts: tuple[Path, ...], data_dir: Path | None, hard: tuple[str, ...]) -> None:
     """把写作草稿（text/label/role/channel/sub）导入语料：分配 id 和 group，去重。"""

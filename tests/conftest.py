@@ -61,3 +61,18 @@ def run_cli(*args: str, input: bytes | None = None, cwd: Path | None = None, env
     return subprocess.run(
         [*fraudwarn_cmd(), *args], input=input, capture_output=True, cwd=cwd, env=e, timeout=300
     )
+
+
+#: Fields every classify result carries (the foundation issue's --json contract).
+RESULT_FIELDS = {
+    "category",
+    "category_id",
+    "probability",
+    "role",
+    "role_id",
+    "is_fraud",
+    "risk",
+    "top",
+    "evidence",
+    "indicators",
+}

@@ -3,6 +3,8 @@ import pytest
 import fraudwarn
 from fraudwarn.errors import InputError
 
+from .conftest import RESULT_FIELDS
+
 
 def test_classify_returns_a_typed_result(mini_model):
     r = fraudwarn.classify("这里是公安局，你涉嫌洗钱，把钱转到安全账户，加QQ 12345678", model=mini_model)
@@ -13,18 +15,7 @@ def test_classify_returns_a_typed_result(mini_model):
     assert r.risk in {"高", "中", "低"}
     assert any(i.kind == "qq" for i in r.indicators)
     d = r.to_dict()
-    assert {
-        "category",
-        "category_id",
-        "probability",
-        "role",
-        "role_id",
-        "is_fraud",
-        "risk",
-        "top",
-        "evidence",
-        "indicators",
-    } <= set(d)
+    assert set(d) >= RESULT_FIELDS
 
 
 def test_is_fraud_means_attempt_about_a_fraud_type(mini_model):
