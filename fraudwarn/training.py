@@ -11,7 +11,7 @@ import numpy as np
 
 from .categories import NORMAL_ID
 from .corpus import CHANNELS, Record, data_sha256, default_corpus_dir, load_corpus
-from .model import SEED, OutOfFold, default_model_dir, save, train
+from .model import DEFAULT_C, SEED, OutOfFold, default_model_dir, save, train
 from .normalize import normalize
 
 Progress = Callable[[str], None]
@@ -22,7 +22,7 @@ def _quiet(_: str) -> None:
 
 
 def leave_one_channel_out(
-    records: Sequence[Record], *, c: float = 10.0, progress: Progress = _quiet
+    records: Sequence[Record], *, c: float = DEFAULT_C, progress: Progress = _quiet
 ) -> dict[str, Any]:
     """Train on every channel but one, test on that one: how the model fares on a style it never saw."""
     from .evaluate import category_metrics, role_metrics
@@ -61,7 +61,7 @@ def train_from_corpus(
     *,
     folds: int = 5,
     cross_style: bool = True,
-    c: float = 10.0,
+    c: float = DEFAULT_C,
     progress: Progress = _quiet,
 ) -> dict[str, Any]:
     """Train on the whole corpus, evaluate on held-out folds, save model and manifest."""
@@ -98,7 +98,7 @@ def cross_validate(
     data: str | Path,
     *,
     folds: int = 5,
-    c: float = 10.0,
+    c: float = DEFAULT_C,
     attack: bool = False,
     cross_style: bool = True,
     progress: Progress = _quiet,
