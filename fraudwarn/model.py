@@ -317,6 +317,9 @@ def save(model: FraudModel, directory: str | Path) -> Path:
     finally:
         model.manifest = manifest_extra
     tmp.replace(path)
+    # Figures from training carry over; what describes this file is computed afresh.
+    computed = {"format_version", "created", "versions", "model_file", "model_sha256", "categories", "roles"}
+    manifest_extra = {k: v for k, v in manifest_extra.items() if k not in computed}
     manifest = {
         "format_version": FORMAT_VERSION,
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -7,12 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fraudwarn.errors import ModelError
-from fraudwarn.model import MANIFEST_FILE, MODEL_FILE, load, save
+from fraudwarn.model import FORMAT_VERSION, MANIFEST_FILE, MODEL_FILE, load, save
 
 
 def test_manifest_records_versions_hashes_and_labels(mini_model_dir):
     man = json.loads((mini_model_dir / MANIFEST_FILE).read_text("utf-8"))
-    assert man["format_version"] == 1
+    assert man["format_version"] == FORMAT_VERSION
     assert {"fraudwarn", "scikit-learn", "jieba"} <= set(man["versions"])
     assert len(man["model_sha256"]) == 64
     assert [c["name"] for c in man["categories"]][-1] == "正常"
