@@ -89,7 +89,9 @@ def _context(
     names = [c.short for c in cats]
     joined = "、".join(names[:-1]) + "和" + names[-1] if len(names) > 1 else names[0]
     ctx: dict[str, Any] = {
-        "title": rng.choice(common["titles"]),
+        "title": (title := rng.choice(common["titles"])),
+        # "警惕！：谨防…" reads wrong: a title that ends in ！ takes no colon.
+        "title_sep": "" if title.endswith("！") else "：",
         "issuer": issuer or DEFAULT_ISSUER,
         "region": region,
         "date": _date_text(date),
@@ -106,7 +108,9 @@ def _context(
         ctx.update(
             aggregate=False,
             name=cats[0].short,
-            opener=rng.choice(common["openers"]).format(name=cats[0].short, region=region_text),
+            opener=rng.choice([o for o in common["openers"] if region or "{region}" not in o]).format(
+                name=cats[0].short, region=region_text
+            ),
             hook=rng.choice(entry["hook"]),
             step_intro=rng.choice(common["step_intros"]),
             steps=entry["steps"],
@@ -124,7 +128,9 @@ def _context(
         ctx.update(
             aggregate=True,
             name=joined,
-            opener=rng.choice(common["aggregate_openers"]).format(types=joined, region=region),
+            opener=rng.choice([o for o in common["aggregate_openers"] if region or "{region}" not in o]).format(
+                types=joined, region=region
+            ),
             hook="",
             step_intro="",
             steps=[],
