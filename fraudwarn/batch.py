@@ -10,6 +10,7 @@ reader never sees a half-written output under its final name.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import multiprocessing as mp
@@ -60,7 +61,7 @@ class BatchOptions:
 # -- scoring (runs in workers) ---------------------------------------------------------------
 _MODEL: Any = None
 _CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
-_CACHE_SIZE = 50_000
+_CACHE_SIZE = 20_000
 
 
 def _init_worker(model_dir: str | None) -> None:
@@ -350,6 +351,7 @@ def run_batch(
                     commit(score_records(chunk, options))
             else:
                 _warm_up()
+                gc.freeze()  # keep the model and dictionary pages shared with forked workers
                 ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
                 model_arg = str(model_dir) if model_dir is not None else None
                 with ctx.Pool(jobs, initializer=_init_worker, initargs=(model_arg,)) as pool:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 _CONTENTFUL = re.compile(r"[\w<]")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _words(text: str) -> tuple[str, ...]:
     # Cached: training reuses each text across folds, batch dumps repeat bulk messages.
     return tuple(w for w in tokenize(text) if _CONTENTFUL.search(w))

@@ -44,7 +44,7 @@ def _tokenizer() -> Any:
     return tok
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 16)
 def _cut_block(block: str) -> tuple[str, ...]:
     return tuple(_tokenizer().lcut(block, HMM=False))
 

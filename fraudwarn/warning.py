@@ -128,9 +128,9 @@ def _context(
         ctx.update(
             aggregate=True,
             name=joined,
-            opener=rng.choice([o for o in common["aggregate_openers"] if region or "{region}" not in o]).format(
-                types=joined, region=region
-            ),
+            opener=rng.choice(
+                [o for o in common["aggregate_openers"] if region or "{region}" not in o]
+            ).format(types=joined, region=region),
             hook="",
             step_intro="",
             steps=[],

@@ -47,3 +47,13 @@ def test_source_checkout_finds_models_folder():
 
     d = default_model_dir()
     assert (d / "manifest.json").is_file(), f"shipped model missing at {d}"
+
+
+def test_shipped_model_was_trained_on_the_committed_corpus():
+    """The manifest's training-data hash must match data/corpus: retrain after editing the corpus."""
+    import json
+
+    from fraudwarn.corpus import data_sha256
+
+    manifest = json.loads((ROOT / "models" / "manifest.json").read_text("utf-8"))
+    assert manifest["data_sha256"] == data_sha256(ROOT / "data" / "corpus")
