@@ -7,14 +7,13 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .categories import Category, Role, categories, get_category, get_role
-from .errors import FraudwarnError, InputError, ModelError, UnknownCategoryError
-from .indicators import Indicator, extract_indicators
-from .normalize import normalize
-from .predict import classify, classify_many, load_model
-from .result import Classification, Evidence, TopCategory
+from fraudwarn._version import __version__
+from fraudwarn.categories import Category, Role, categories, get_category, get_role
+from fraudwarn.errors import FraudwarnError, InputError, ModelError, UnknownCategoryError
+from fraudwarn.predict import classify, classify_many, load_model
+from fraudwarn.result import Classification, Evidence, TopCategory
+from fraudwarn.text.indicators import Indicator, extract_indicators
+from fraudwarn.text.normalize import normalize
 
 __all__ = [
     "Category",

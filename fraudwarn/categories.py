@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from .errors import UnknownCategoryError
+from fraudwarn.errors import UnknownCategoryError
 
 NORMAL_ID = "normal"
 ATTEMPT_ID = "attempt"

@@ -52,3 +52,7 @@ class DataError(FraudwarnError):
     """A corpus or labelled file is malformed."""
 
     code = "FW301"
+
+
+class FraudwarnWarning(UserWarning):
+    """Something the user should know that does not stop the work (printed by the CLI)."""

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .categories import ATTEMPT_ID, NORMAL_ID, get_category, get_role
-from .errors import InputError
-from .explain import explain_row
-from .indicators import extract_indicators
-from .model import FraudModel, load
-from .normalize import normalize
-from .result import Classification, TopCategory
+from fraudwarn.categories import NORMAL_ID, get_category, get_role
+from fraudwarn.errors import InputError
+from fraudwarn.model.artifact import load
+from fraudwarn.model.classifier import FraudModel, Scores
+from fraudwarn.model.explain import explain_row, term_spans
+from fraudwarn.result import Classification, RedFlag, TopCategory
+from fraudwarn.text.indicators import extract_indicators
+from fraudwarn.text.redflags import RED, FlagHit
 
 #: Longest message accepted by classify (in UTF-8 bytes); longer input is refused.
 MAX_BYTES = 1_000_000
@@ -34,71 +35,69 @@ def load_model(path: str | Path | None = None) -> FraudModel:
         return _default
 
 
-def check_text(text: object) -> str:
+def check_text(text: object, *, position: int | None = None) -> str:
     """Raise InputError for what classify cannot take: non-strings, empty, over 1 MB."""
+    where = f"第 {position} 条输入" if position is not None else "输入"
     if not isinstance(text, str):
-        raise InputError(f"输入必须是文本（str），收到的是 {type(text).__name__}。")
+        raise InputError(f"{where}必须是文本（str），收到的是 {type(text).__name__}。")
     if not text.strip():
-        raise InputError("输入为空：请提供要检测的消息文本。")
+        raise InputError(f"{where}为空：请提供要检测的消息文本。")
     if len(text) * 4 > MAX_BYTES and len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise InputError("输入超过 1 MB，不像是一条消息；请拆分后再检测，或使用 fraudwarn batch。")
+        raise InputError(f"{where}超过 1 MB，不像是一条消息；请拆分后再检测，或使用 fraudwarn batch。")
     return text
 
 
-def build_results(
-    model: FraudModel,
-    texts: Sequence[str],
-    X,
-    *,
-    explain: bool = True,
-    indicators: bool = True,
-    top_k: int = 8,
-    threshold: float | None = None,
-) -> list[Classification]:
-    """Turn a feature matrix into results (shared by classify and batch scoring).
-
-    With ``threshold``, ``is_fraud`` is decided by the fraud probability instead of the
-    arg-max decision: a lower threshold catches more fraud at the price of precision.
-    """
-    cat, role = model.predict_proba(X)
-    p_fraud = model.fraud_probability(cat, role)
-    cat_ids = np.array(model.category_ids)
+def _flags(text: str, hits: Sequence[FlagHit], plain: str, kind: str) -> tuple[RedFlag, ...]:
     out = []
-    for i, text in enumerate(texts):
-        order = np.argsort(-cat[i])
-        cid = str(cat_ids[order[0]])
+    for h in hits:
+        if (h.flag.kind == RED) != (kind == RED):
+            continue
+        spans: list[tuple[int, int]] = []
+        for s, e in h.spans:
+            spans.extend(term_spans(text, plain[s:e]))
+        out.append(RedFlag(h.flag.id, h.flag.name, h.flag.kind, tuple(sorted(set(spans)))))
+    return tuple(out)
+
+
+def build_results(
+    model: FraudModel, v: Scores, *, explain: bool = True, indicators: bool = True, top_k: int = 8
+) -> list[Classification]:
+    """Turn scores into results (shared by classify, the CLI and the web page)."""
+    cat_ids = model.category_ids
+    out = []
+    for i, text in enumerate(v.prepared.texts):
+        cid = cat_ids[int(v.category_index[i])]
         c = get_category(cid)
         if cid == NORMAL_ID:
             rid, rname, rprob = None, None, None
         else:
-            j = int(np.argmax(role[i]))
-            rid = str(model.role_ids[j])
-            rname, rprob = get_role(rid).name, round(float(role[i, j]), 4)
-        prob = float(cat[i, order[0]])
-        review = prob < model.thresholds.get("review", 0.6) or (rprob is not None and rprob < 0.6)
+            j = int(v.role_index[i])
+            rid = model.role_ids[j]
+            rname, rprob = get_role(rid).name, round(float(v.role[i, j]), 4)
+        order = np.argsort(-v.category[i])
+        hits = v.prepared.flags[i]
+        plain = v.prepared.plain[i]
         out.append(
             Classification(
                 text=text,
                 category=c.name,
                 category_id=cid,
-                probability=round(prob, 4),
+                probability=round(float(v.category[i, int(v.category_index[i])]), 4),
                 role=rname,
                 role_id=rid,
                 role_probability=rprob,
-                is_fraud=(cid != NORMAL_ID and rid == ATTEMPT_ID)
-                if threshold is None
-                else bool(p_fraud[i] >= threshold),
-                fraud_probability=round(float(p_fraud[i]), 4),
-                risk=model.risk_level(float(p_fraud[i])),
-                review=bool(review),
+                is_fraud=bool(v.is_fraud[i]),
+                fraud_probability=round(float(v.fraud[i]), 4),
+                risk=v.risk[i],
+                review=bool(v.review[i]),
                 top=tuple(
-                    TopCategory(
-                        get_category(str(cat_ids[k])).name, str(cat_ids[k]), round(float(cat[i, k]), 4)
-                    )
+                    TopCategory(get_category(cat_ids[k]).name, cat_ids[k], round(float(v.category[i, k]), 4))
                     for k in order[:3]
                 ),
-                evidence=explain_row(model, X[i], cid, text, top_k=top_k) if explain else (),
+                evidence=explain_row(model, v.X[i], cid, text, top_k=top_k) if explain else (),
                 indicators=tuple(extract_indicators(text)) if indicators else (),
+                red_flags=_flags(text, hits, plain, RED),
+                legit_signals=_flags(text, hits, plain, "legit"),
             )
         )
     return out
@@ -112,13 +111,13 @@ def classify_many(
     top_k: int = 8,
     threshold: float | None = None,
 ) -> list[Classification]:
-    """Classify several messages; raises InputError on the first unusable one."""
-    texts = [check_text(t) for t in texts]
+    """Classify several messages; raises InputError naming the first unusable one."""
+    texts = list(texts)
+    texts = [check_text(t, position=(i + 1) if len(texts) > 1 else None) for i, t in enumerate(texts)]
     m = model if model is not None else load_model()
     if not texts:
         return []
-    X = m.features.transform([normalize(t) for t in texts])
-    return build_results(m, texts, X, explain=explain, top_k=top_k, threshold=threshold)
+    return build_results(m, m.score(texts, threshold=threshold), explain=explain, top_k=top_k)
 
 
 def classify(
@@ -129,5 +128,5 @@ def classify(
     top_k: int = 8,
     threshold: float | None = None,
 ) -> Classification:
-    """Classify one message: its category, role, probabilities, risk, evidence and indicators."""
+    """Classify one message: category, role, calibrated fraud probability, risk, red flags, evidence."""
     return classify_many([text], model=model, explain=explain, top_k=top_k, threshold=threshold)[0]

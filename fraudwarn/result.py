@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .indicators import Indicator
+from fraudwarn.text.indicators import Indicator
 
 
 @dataclass(frozen=True)
@@ -24,13 +24,25 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class RedFlag:
+    """A named tell found in the text: a red flag (kind ``red``) or a legitimacy signal (``legit``)."""
+
+    id: str
+    name: str
+    kind: str
+    spans: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class Classification:
     """What fraudwarn says about one message.
 
     ``category`` is what the text is about; ``role`` what the text is (the fraud itself,
-    a report of one, or a warning). ``is_fraud`` holds exactly when the role is 诈骗信息
-    and the category is a fraud type; ``fraud_probability`` is the model's probability of
-    that, and ``risk`` its level (高/中/低) by thresholds stored in the model manifest.
+    a report of one, or a warning). ``fraud_probability`` is the calibrated probability
+    that the text is itself a fraud attempt, ``is_fraud`` whether it reaches the model's fraud
+    threshold, and ``risk`` its level (高/中/低) by thresholds stored in the model manifest.
+    Invariants: 高 implies ``is_fraud``; ``is_fraud`` implies a fraud type and role 诈骗信息;
+    category 正常 implies risk 低 or 中.
     """
 
     text: str
@@ -47,6 +59,8 @@ class Classification:
     top: tuple[TopCategory, ...]
     evidence: tuple[Evidence, ...] = ()
     indicators: tuple[Indicator, ...] = field(default_factory=tuple)
+    red_flags: tuple[RedFlag, ...] = ()
+    legit_signals: tuple[RedFlag, ...] = ()
 
     def to_dict(self, *, include_text: bool = True) -> dict[str, object]:
         d = asdict(self)
@@ -55,4 +69,8 @@ class Classification:
         d["evidence"] = [
             {"term": e.term, "weight": e.weight, "spans": [list(s) for s in e.spans]} for e in self.evidence
         ]
+        for key in ("red_flags", "legit_signals"):
+            d[key] = [
+                {"id": f.id, "name": f.name, "spans": [list(s) for s in f.spans]} for f in getattr(self, key)
+            ]
         return d

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import InputError
+from fraudwarn.errors import InputError
 
 FORMATS = ("txt", "csv", "tsv", "jsonl")
 TEXT_COLUMN_GUESSES = (
@@ -172,9 +172,13 @@ def _open_binary(path: str) -> tuple[BinaryIO, BinaryIO, _CountingReader | None,
         base = gzip.GzipFile(fileobj=base)  # type: ignore[assignment]
     elif base.peek(3)[:3] == b"\x1f\x8b\x08":  # type: ignore[attr-defined]
         # gzip magic without a .gz name: decompress only if the stream really is gzip.
+        # A whole short file must decompress to its end; a long one must yield output.
+        head = base.peek(1 << 16)[: 1 << 16]  # type: ignore[attr-defined]
         try:
-            zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(base.peek(1 << 16)[: 1 << 16])  # type: ignore[attr-defined]
-            base = gzip.GzipFile(fileobj=base)  # type: ignore[assignment]
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out = d.decompress(head)
+            if d.eof or (out and len(head) >= 1 << 16):
+                base = gzip.GzipFile(fileobj=base)  # type: ignore[assignment]
         except zlib.error:
             pass
     return base, handle, counter, p.stat().st_size

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def mini_records():
-    from fraudwarn.corpus import read_jsonl
+    from fraudwarn.training.corpus import read_jsonl
 
     return read_jsonl(FIXTURES / "mini_corpus.jsonl")
 
@@ -22,7 +22,8 @@ def mini_records():
 @pytest.fixture(scope="session")
 def mini_model_dir(tmp_path_factory, mini_records):
     """A small model trained on the fixture corpus (seconds), saved to a temp folder."""
-    from fraudwarn.model import save, train
+    from fraudwarn.model.artifact import save
+    from fraudwarn.training.fit import train
 
     model = train(
         [r.text for r in mini_records],
@@ -38,7 +39,7 @@ def mini_model_dir(tmp_path_factory, mini_records):
 
 @pytest.fixture(scope="session")
 def mini_model(mini_model_dir):
-    from fraudwarn.model import load
+    from fraudwarn.model.artifact import load
 
     return load(mini_model_dir)
 
@@ -76,3 +77,17 @@ RESULT_FIELDS = {
     "evidence",
     "indicators",
 }
+
+
+@pytest.fixture(scope="session")
+def shipped_model():
+    from fraudwarn.predict import load_model
+
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def corpus_texts():
+    from fraudwarn.training.corpus import load_corpus
+
+    return [r.text for r in load_corpus()]

@@ -27,7 +27,7 @@ def test_non_editable_install_loads_the_shipped_model(tmp_path):
     assert (target / "fraudwarn" / "shipped" / "model.joblib").is_file()
     code = (
         "import fraudwarn, json;"
-        "from fraudwarn.model import default_model_dir;"
+        "from fraudwarn.model.artifact import default_model_dir;"
         "r = fraudwarn.classify('【12381】您好，您可能正遭遇刷单诈骗，凡是要求垫付的兼职都是诈骗，请拨打96110');"
         "print(json.dumps({'file': fraudwarn.__file__, 'dir': str(default_model_dir()), 'cat': r.category}))"
     )
@@ -43,7 +43,7 @@ def test_non_editable_install_loads_the_shipped_model(tmp_path):
 
 
 def test_source_checkout_finds_models_folder():
-    from fraudwarn.model import default_model_dir
+    from fraudwarn.model.artifact import default_model_dir
 
     d = default_model_dir()
     assert (d / "manifest.json").is_file(), f"shipped model missing at {d}"
@@ -53,7 +53,7 @@ def test_shipped_model_was_trained_on_the_committed_corpus():
     """The manifest's training-data hash must match data/corpus: retrain after editing the corpus."""
     import json
 
-    from fraudwarn.corpus import data_sha256
+    from fraudwarn.training.corpus import data_sha256
 
     manifest = json.loads((ROOT / "models" / "manifest.json").read_text("utf-8"))
     assert manifest["data_sha256"] == data_sha256(ROOT / "data" / "corpus")

@@ -24,8 +24,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .sources import InputRecord, Source
+from fraudwarn.categories import get_category, get_role
+from fraudwarn.errors import InputError
+from fraudwarn.sources import InputRecord, Source
 
 STATE_VERSION = 1
 CSV_FIELDS = (
@@ -38,6 +39,8 @@ CSV_FIELDS = (
     "role_id",
     "is_fraud",
     "risk",
+    "review",
+    "red_flags",
     "indicators",
     "status",
 )
@@ -53,6 +56,7 @@ class BatchOptions:
     keep_text: bool = False
     mask_pii: bool = False
     chunk_size: int = 2000
+    threshold: float | None = None
 
     def fingerprint(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,13 +73,13 @@ def _init_worker(model_dir: str | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops workers with SIGTERM
     if _MODEL is None:
-        from .predict import load_model
+        from fraudwarn.predict import load_model
 
         _MODEL = load_model(model_dir)
 
 
 def _indicators(text: str, mask: bool) -> list[dict[str, str]]:
-    from .indicators import extract_indicators, mask_pii
+    from fraudwarn.text.indicators import extract_indicators, mask_pii
 
     return [
         {"kind": i.kind, "value": mask_pii(i.value) if mask else i.value} for i in extract_indicators(text)
@@ -88,13 +92,12 @@ def score_records(records: list[InputRecord], options: BatchOptions) -> list[dic
     Repeated texts (bulk messages) are scored once: exact repeats come from a per-process
     cache, and texts that normalise alike (same template, other number) share one model call.
     """
-    from .indicators import mask_pii
-    from .normalize import normalize
-    from .predict import build_results
+    from fraudwarn.model.classifier import Prepared, prepare
+    from fraudwarn.text.indicators import mask_pii
 
     cores: list[dict[str, Any] | None] = [None] * len(records)
     status: list[str] = ["ok"] * len(records)
-    todo: dict[str, list[int]] = defaultdict(list)  # normalised text -> positions
+    fresh: list[int] = []
     for i, rec in enumerate(records):
         if rec.error is not None or rec.text is None:
             status[i] = f"error: {rec.error or '没有文本'}"
@@ -106,25 +109,43 @@ def score_records(records: list[InputRecord], options: BatchOptions) -> list[dic
             _CACHE.move_to_end(rec.text)
             cores[i] = _CACHE[rec.text]
         else:
-            todo[normalize(rec.text)].append(i)
-    if todo:
-        norms = list(todo)
-        texts = [records[todo[n][0]].text or "" for n in norms]
-        X = _MODEL.features.transform(norms)
-        for norm, res in zip(norms, build_results(_MODEL, texts, X, explain=False, indicators=False)):
+            fresh.append(i)
+    if fresh:
+        prep = prepare([records[i].text or "" for i in fresh])
+        # Texts that normalise alike and match the same flags (same template, other number)
+        # share one model call.
+        todo: dict[tuple[str, tuple[str, ...]], list[int]] = defaultdict(list)
+        for k in range(len(fresh)):
+            todo[(prep.norm[k], tuple(h.flag.id for h in prep.flags[k]))].append(k)
+        firsts = [ks[0] for ks in todo.values()]
+        uniq = Prepared([prep.texts[k] for k in firsts], [prep.plain[k] for k in firsts],
+                        [prep.norm[k] for k in firsts], [prep.flags[k] for k in firsts])
+        v = _MODEL.score_prepared(uniq, threshold=options.threshold)
+        cat_ids, role_ids = _MODEL.category_ids, _MODEL.role_ids
+        for u, ks in enumerate(todo.values()):
+            cid = cat_ids[int(v.category_index[u])]
+            r = int(v.role_index[u])
             model_part = {
-                "category": res.category,
-                "category_id": res.category_id,
-                "probability": res.probability,
-                "fraud_probability": res.fraud_probability,
-                "role": res.role,
-                "role_id": res.role_id,
-                "is_fraud": res.is_fraud,
-                "risk": res.risk,
+                "category": get_category(cid).name,
+                "category_id": cid,
+                "probability": round(float(v.category[u, int(v.category_index[u])]), 4),
+                "fraud_probability": round(float(v.fraud[u]), 4),
+                "role": get_role(role_ids[r]).name if r >= 0 else None,
+                "role_id": role_ids[r] if r >= 0 else None,
+                "is_fraud": bool(v.is_fraud[u]),
+                "risk": v.risk[u],
+                "review": bool(v.review[u]),
             }
-            for i in todo[norm]:
+            for k in ks:
+                i = fresh[k]
                 text = records[i].text or ""
-                core = {**model_part, "indicators": _indicators(text, options.mask_pii)}
+                core = {
+                    **model_part,
+                    "red_flags": [
+                        {"id": h.flag.id, "name": h.flag.name} for h in prep.flags[k] if h.flag.kind == "red"
+                    ],
+                    "indicators": _indicators(text, options.mask_pii),
+                }
                 _CACHE[text] = cores[i] = core
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
@@ -148,6 +169,8 @@ _EMPTY_CORE: dict[str, Any] = {
     "role_id": None,
     "is_fraud": None,
     "risk": None,
+    "review": None,
+    "red_flags": [],
     "indicators": [],
 }
 
@@ -173,6 +196,8 @@ def serialise(rows: list[dict[str, Any]], options: BatchOptions) -> bytes:
             v = r.get(k)
             if k == "indicators":
                 v = "; ".join(f"{d['kind']}:{d['value']}" for d in v or [])
+            elif k == "red_flags":
+                v = "; ".join(d["name"] for d in v or [])
             elif isinstance(v, bool):
                 v = "true" if v else "false"
             elif v is None:
@@ -282,7 +307,7 @@ def run_batch(
     state_path = out.with_name(out.name + ".part.json")
     started = time.perf_counter()
 
-    from .predict import load_model
+    from fraudwarn.predict import load_model
 
     _MODEL = load_model(model_dir)
     source = Source(
@@ -397,6 +422,6 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 def _warm_up() -> None:
     """Load jieba's dictionary in the parent, so forked workers inherit it instead of each loading it."""
-    from .tokenize import tokenize
+    from fraudwarn.text.tokenize import tokenize
 
     tokenize("预热")

@@ -17,8 +17,8 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .errors import EXIT_ERROR, EXIT_MODEL, EXIT_USAGE, FraudwarnError, InputError
+from fraudwarn._version import __version__
+from fraudwarn.errors import EXIT_ERROR, EXIT_MODEL, EXIT_USAGE, FraudwarnError, InputError
 
 EXIT_CODES_HELP = (
     f"退出码 / exit codes: 0 成功；{EXIT_ERROR} 输入或数据错误；{EXIT_USAGE} 用法错误（参数不对）；"
@@ -72,6 +72,9 @@ def main() -> None:
     常用 / common:
       fraudwarn classify "您好，我是京东客服……"     检测一条消息
       fraudwarn classify --json < messages.txt       每行一条，输出 JSON
+      fraudwarn explain "刷单兼职日结，先垫付后返佣"   判定依据
+      fraudwarn batch dump.csv -o scored.csv         批量检测（可续跑）
+      fraudwarn warn 刷单返利 --channel sms           生成警方提示
       fraudwarn train                                用 data/corpus 重新训练模型
     """
 
@@ -82,7 +85,7 @@ def model_option(f: Callable[..., Any]) -> Callable[..., Any]:
         "model_dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help="模型目录（含 model.joblib 与 manifest.json）；默认使用随包发布的模型。只加载你明确指定的目录。",
+        help="模型目录（含 model.npz 与 manifest.json）；默认使用随包发布的模型。只加载你明确指定的目录。",
     )(f)
 
 
@@ -156,6 +159,10 @@ def _human(r: Any) -> str:
     if r.review:
         lines.append(click.style("提示：模型把握不大，建议人工复核。", fg="yellow"))
     lines.append("前三：" + "｜".join(f"{t.category} {_pct(t.probability)}" for t in r.top))
+    if r.red_flags:
+        lines.append("警示信号：" + "；".join(f.name for f in r.red_flags))
+    if r.legit_signals:
+        lines.append("正常特征：" + "；".join(f.name for f in r.legit_signals))
     if r.evidence:
         lines.append("依据：" + "、".join(f"{e.term}({e.weight:+.2f})" for e in r.evidence))
     if r.indicators:
@@ -174,9 +181,19 @@ def _human(r: Any) -> str:
     default=None,
     help="诈骗概率达到此值即判为诈骗信息（默认按模型的判定）；调低召回更多、误报也更多。",
 )
+@click.option(
+    "--target-fpr",
+    type=click.FloatRange(0.0005, 0.5),
+    default=None,
+    help="按训练时在正常难例上测得的误报率选择阈值（如 0.01 即 1%）；与 --threshold 二选一。",
+)
 @model_option
 def classify(
-    messages: tuple[str, ...], as_json: bool, threshold: float | None, model_dir: Path | None
+    messages: tuple[str, ...],
+    as_json: bool,
+    threshold: float | None,
+    target_fpr: float | None,
+    model_dir: Path | None,
 ) -> None:
     """检测消息属于哪类诈骗（或正常），以及它是诈骗信息、案情描述还是防范提示。
 
@@ -186,10 +203,16 @@ def classify(
     例：fraudwarn classify "你好，我是你们班主任，这是新微信，班费请转到这个账户"
         fraudwarn classify --json < messages.txt
     """
-    from .predict import check_text, classify_many, load_model
+    from fraudwarn.model.thresholds import threshold_for_fpr
+    from fraudwarn.predict import check_text, classify_many, load_model
 
-    texts = [check_text(t) for t in _gather_messages(messages)]
+    texts = _gather_messages(messages)
+    texts = [check_text(t, position=(i + 1) if len(texts) > 1 else None) for i, t in enumerate(texts)]
     model = load_model(model_dir)
+    if target_fpr is not None:
+        if threshold is not None:
+            raise click.UsageError("--threshold 与 --target-fpr 只能二选一。")
+        threshold = threshold_for_fpr(model, target_fpr)
     results = classify_many(texts, model=model, threshold=threshold)
     for i, r in enumerate(results):
         if as_json:
@@ -217,19 +240,29 @@ def classify(
     help="用于校准和阈值选择的分组交叉验证折数；0 表示不做（更快，但没有校准）。",
 )
 @click.option(
-    "--cv/--no-cv", default=True, show_default=True, help="同时计算跨渠道（留一渠道）评估并写入模型清单。"
+    "--cv/--no-cv", default=False, show_default=True, help="同时计算留一体裁（留一 form）评估并写入模型清单（较慢）。"
 )
-def train(data_dir: Path | None, out_dir: Path | None, folds: int, cv: bool) -> None:
+@click.option(
+    "--target-fpr",
+    type=click.FloatRange(0.0005, 0.5),
+    default=0.005,
+    show_default=True,
+    help="诈骗判定阈值按此误报率（在正常难例的交叉验证预测上）选择。",
+)
+def train(data_dir: Path | None, out_dir: Path | None, folds: int, cv: bool, target_fpr: float) -> None:
     """用标注语料重新训练模型，并把评估结果写入模型清单（manifest.json）。"""
-    from .training import train_from_corpus
+    from fraudwarn.training.pipeline import train_from_corpus
 
-    manifest = train_from_corpus(data_dir, out_dir, folds=folds, cross_style=cv, progress=_progress)
-    m = manifest.get("metrics", {}).get("category", {})
-    click.echo(f"已保存模型：{manifest['_path']}", err=True)
+    manifest = train_from_corpus(
+        data_dir, out_dir, folds=folds, cross_style=cv, target_fpr=target_fpr, progress=_progress
+    )
+    m = manifest.get("metrics", {})
+    click.echo(f"已保存模型：{manifest['_path']}（用时 {manifest.get('training_seconds')} 秒）", err=True)
     if m:
+        c, f = m["category"], m["fraud"]
         click.echo(
-            f"分组交叉验证：macro-F1 {m['macro_f1']:.3f}，准确率 {m['accuracy']:.3f}，"
-            f"诈骗召回 {m['fraud_recall']:.3f}，正常误报 {m['normal_fpr']:.3f}",
+            f"分组交叉验证：macro-F1 {c['macro_f1']:.3f}，准确率 {c['accuracy']:.3f}，"
+            f"诈骗召回 {f['recall']}，正常误报 {f['fpr_normal']}，难例误报 {f['fpr_hard_negative']}",
             err=True,
         )
 
@@ -248,7 +281,7 @@ def corpus() -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def corpus_check(data_dir: Path | None, as_json: bool) -> None:
     """检查语料的质量门槛（数量、渠道、重复、近重复）；不达标时退出码为 1。"""
-    from .corpus import gate_report, load_corpus
+    from fraudwarn.training.corpus import gate_report, load_corpus
 
     report = gate_report(load_corpus(data_dir))
     report.pop("pairs")
@@ -275,8 +308,8 @@ def corpus_check(data_dir: Path | None, as_json: bool) -> None:
 )
 def corpus_card(data_dir: Path | None, output: Path | None) -> None:
     """根据语料生成语料卡片 data/CORPUS.md（数量、长度、多样性、已知不足）。"""
-    from .corpus import default_corpus_dir, load_corpus
-    from .corpus_card import render_card
+    from fraudwarn.training.card import render_card
+    from fraudwarn.training.corpus import default_corpus_dir, load_corpus
 
     d = data_dir or default_corpus_dir()
     out = output or d.parent / "CORPUS.md"
@@ -292,7 +325,7 @@ def corpus_card(data_dir: Path | None, output: Path | None) -> None:
 @click.option("--hard-negative", "hard", multiple=True, help="其中的正常消息均为难例的草稿文件名（可多次）。")
 def corpus_import(drafts: tuple[Path, ...], data_dir: Path | None, hard: tuple[str, ...]) -> None:
     """把写作草稿（text/label/role/channel/sub）导入语料：分配 id 和 group，去重。"""
-    from .corpus import default_corpus_dir, import_drafts, load_corpus, write_corpus
+    from fraudwarn.training.corpus import default_corpus_dir, import_drafts, load_corpus, write_corpus
 
     d = data_dir or default_corpus_dir()
     existing = load_corpus(d) if d.is_dir() and any(d.glob("*.jsonl")) else []
@@ -337,15 +370,15 @@ def evaluate(
     DATA 可以是语料目录、语料 JSONL，或含 text、label（可选 role）列的 CSV/JSONL；
     标签可写英文 id、中文名或别名。
     """
-    from .evaluate import evaluate_model, format_report, read_labelled
+    from fraudwarn.training.evaluate import evaluate_model, format_report, read_labelled
 
     if cv:
-        from .corpus import default_corpus_dir
-        from .training import cross_validate
+        from fraudwarn.training.corpus import default_corpus_dir
+        from fraudwarn.training.pipeline import cross_validate
 
         report = cross_validate(data or default_corpus_dir(), folds=folds, attack=attack, progress=_progress)
         if plot_dir:
-            from .plots import write_plots
+            from fraudwarn.training.plots import write_plots
 
             for p in write_plots(report["group_kfold"], plot_dir):
                 click.echo(f"已写入 {p}", err=True)
@@ -354,27 +387,26 @@ def evaluate(
             return
         click.echo(f"== 分组 {folds} 折交叉验证 ==")
         click.echo(format_report(report["group_kfold"]))
-        click.echo("\n== 留一渠道（在其余渠道上训练，在该渠道上测试）==")
-        for ch, m in report["leave_one_channel_out"].items():
-            if isinstance(m, dict):
-                hn = m.get("hard_negative_fpr")
-                role = m.get("role", {})
-                click.echo(
-                    f"{ch:<10} macro-F1 {m['macro_f1']:.3f}  准确率 {m['accuracy']:.3f}  "
-                    f"诈骗召回 {m['fraud_recall'] if m['fraud_recall'] is not None else '—'}  "
-                    f"正常误报 {m['normal_fpr'] if m['normal_fpr'] is not None else '—'}  "
-                    f"难例误报 {hn if hn is not None else '—'}  "
-                    f"提示/案情误判为诈骗 {role.get('warning_or_report_as_attempt', '—')}"
-                )
-        click.echo(f"平均 macro-F1 {report['leave_one_channel_out']['mean_macro_f1']}")
+        for key, title in (("leave_one_form_out", "留一体裁（在其余体裁上训练，在该体裁上测试）"),
+                           ("leave_one_writer_out", "留一写作者（跨写作者）")):
+            if key not in report:
+                continue
+            click.echo(f"\n== {title} ==")
+            for name, m in report[key].items():
+                if isinstance(m, dict):
+                    click.echo(
+                        f"{name:<16} n {m['n']:>6}  macro-F1 {m['macro_f1']:.3f}  准确率 {m['accuracy']:.3f}  "
+                        f"诈骗召回 {m['fraud_recall'] if m['fraud_recall'] is not None else '—'}  "
+                        f"正常误报 {m['fpr_normal'] if m['fpr_normal'] is not None else '—'}"
+                    )
+            click.echo(f"平均 macro-F1 {report[key]['mean_macro_f1']}")
         if attack:
             clean = report["group_kfold"]["category"]
             click.echo("\n== 伪装攻击（同一折模型，测试文本经伪装）==")
             click.echo(
                 f"{'clean':<12} macro-F1 {clean['macro_f1']:.3f}  诈骗召回 {clean['fraud_recall']:.3f}"
             )
-            for name, m in report["attacked"].items():
-                c = m["category"]
+            for name, c in report["attacked"].items():
                 click.echo(
                     f"{name:<12} macro-F1 {c['macro_f1']:.3f}  诈骗召回 {c['fraud_recall']:.3f}  "
                     f"差 {clean['macro_f1'] - c['macro_f1']:+.3f}"
@@ -382,14 +414,14 @@ def evaluate(
         return
     if data is None:
         raise click.UsageError("请给出要评估的标注文件 DATA，或使用 --cv。")
-    from .predict import load_model
+    from fraudwarn.predict import load_model
 
     texts, cats, roles, hard, _ = read_labelled(data)
     model = load_model(model_dir)
     report = evaluate_model(model, texts, cats, roles, hard)
     if attack:
-        from .attack import TRICKS
-        from .attack import attack as disguise
+        from fraudwarn.text.disguise import TRICKS
+        from fraudwarn.text.disguise import attack as disguise
 
         report["attacked"] = {
             name: evaluate_model(
@@ -398,7 +430,7 @@ def evaluate(
             for name in [*TRICKS, "combined"]
         }
     if plot_dir:
-        from .plots import write_plots
+        from fraudwarn.training.plots import write_plots
 
         for p in write_plots(report, plot_dir):
             click.echo(f"已写入 {p}", err=True)
@@ -457,6 +489,12 @@ def evaluate(
     help="把汇总统计写成 JSON（可交给 fraudwarn warn --from-summary 生成预警）。",
 )
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度条和汇总。")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="诈骗概率达到此值即判为诈骗信息（默认用模型清单中的阈值）。",
+)
 @model_option
 def batch(
     input_path: str,
@@ -473,6 +511,7 @@ def batch(
     resume: bool,
     summary_path: Path | None,
     quiet: bool,
+    threshold: float | None,
     model_dir: Path | None,
 ) -> None:
     """批量检测消息文件：每条输入记录对应一行输出，顺序不变，坏记录标注错误而不丢弃。
@@ -484,13 +523,14 @@ def batch(
     \b
     例：fraudwarn batch dump.csv --text-column 短信内容 -o scored.csv --summary week.json
     """
-    from .batch import BatchOptions, output_format_for, run_batch
+    from fraudwarn.batch.run import BatchOptions, output_format_for, run_batch
 
     options = BatchOptions(
         output_format=output_format_for(output, output_format),
         keep_text=keep_text,
         mask_pii=mask_pii,
         chunk_size=chunk_size,
+        threshold=threshold,
     )
     bar = _ProgressBar() if (not quiet and sys.stderr.isatty()) else None
     try:
@@ -635,14 +675,14 @@ def warn(
         fraudwarn warn --from-text "您好，我是京东客服……" --channel notice
         fraudwarn warn --from-summary week.json --top 4 --issuer "XX派出所"
     """
-    from .categories import get_category
-    from .warning import rank_summary, render
+    from fraudwarn.categories import get_category
+    from fraudwarn.notices.render import rank_summary, render
 
     given = sum(x is not None for x in (category, from_text, from_summary))
     if given != 1:
         raise click.UsageError("请给出且只给出一种来源：CATEGORY、--from-text 或 --from-summary。")
     if from_text is not None:
-        from .predict import check_text, classify, load_model
+        from fraudwarn.predict import check_text, classify, load_model
 
         result = classify(check_text(from_text), model=load_model(model_dir), explain=False)
         if result.category_id == "normal":
@@ -691,7 +731,7 @@ def explain(text: str, as_json: bool, top_k: int, model_dir: Path | None) -> Non
 
     在终端中，依据词语会在原文中高亮显示。
     """
-    from .predict import check_text, classify, load_model
+    from fraudwarn.predict import check_text, classify, load_model
 
     r = classify(check_text(text), model=load_model(model_dir), top_k=top_k)
     if as_json:
@@ -703,6 +743,10 @@ def explain(text: str, as_json: bool, top_k: int, model_dir: Path | None) -> Non
         f"类型：{click.style(r.category, bold=True)}（概率 {_pct(r.probability)}）"
         + (f"　性质：{r.role}" if r.role else "")
     )
+    if r.red_flags:
+        click.echo("警示信号：" + "；".join(f.name for f in r.red_flags))
+    if r.legit_signals:
+        click.echo("正常特征：" + "；".join(f.name for f in r.legit_signals))
     reference = "“正常”" if r.category_id != "normal" else "最接近的诈骗类型"
     click.echo(f"相对于{reference}，推动判定的词语：")
     for e in r.evidence:

@@ -1,405 +1,227 @@
-"""The classifier: train, save, load, predict and explain.
+"""The model at scoring time: one path from texts to calibrated scores and one verdict.
 
-One feature extractor feeds two multinomial logistic-regression heads:
+Two linear heads read the same features (``model/features``):
 
 * **category** (ten fraud types + 正常), trained on every text;
-* **role** (诈骗信息 / 案情描述 / 防范提示), trained on the texts about fraud only.
+* **role** (诈骗信息 / 案情描述 / 防范提示), trained on the texts about fraud.
 
-Each head's probabilities are calibrated by temperature scaling: one scalar per head
-fitted on out-of-fold scores, which keeps the model linear and its explanations exact.
-Risk thresholds are chosen on the same out-of-fold predictions and stored with the model.
+Each head is calibrated by a temperature. The fraud probability is
+P(about fraud) x P(the fraud itself | about fraud), recalibrated by a Platt scaling fitted
+on out-of-fold scores, so that it is one calibrated number: P(this text is a fraud attempt).
+Everything a user sees is read off that one number and the heads, in :meth:`FraudModel.verdicts`:
 
-Artifact format
----------------
-A model is two files in one folder: ``model.joblib`` (compressed joblib of
-:class:`FraudModel`) and ``manifest.json``. The manifest records ``format_version``,
-library versions, the model file's sha256, the training data's sha256, labels and
-evaluation figures. Loading verifies the hash before unpickling. Bump
-``FORMAT_VERSION`` whenever :class:`FraudModel`'s fields change meaning, and keep a
-small fixture of the old format in ``tests/`` if old models must still load.
+* ``is_fraud`` = fraud probability >= the fraud threshold (chosen in training for a stated
+  false-positive rate on hard negatives);
+* ``risk``: 高 at or above max(high threshold, fraud threshold), 中 at or above the medium
+  threshold, else 低 — so 高 implies is_fraud;
+* the category is the top fraud type whenever the text is a fraud attempt or is about fraud
+  (P(正常) < 0.5), else 正常; a fraud attempt always has role 诈骗信息.
+
+A text with few known features and no red flag is capped below 高: a short message with no
+evidence is not a confident verdict, whatever the weights say.
+
+No scikit-learn, no training code: this module only multiplies arrays.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import platform
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import __version__
-from .categories import ATTEMPT_ID, NORMAL_ID, categories, get_category, roles
-from .errors import ModelError
-from .normalize import normalize
+from fraudwarn.categories import ATTEMPT_ID, NORMAL_ID
+from fraudwarn.model.features import FeatureSpace
+from fraudwarn.text.normalize import normalize_pair
+from fraudwarn.text.redflags import RED, FlagHit, matcher
 
-FORMAT_VERSION = 2  # 2: compiled features and heads (no scikit-learn objects inside)
-MODEL_FILE = "model.joblib"
-MANIFEST_FILE = "manifest.json"
-SEED = 20261122
-#: Hyper-parameters, chosen on group-k-fold figures and, once, on the held-out
-#: cross-writer set (data/eval/README.md): C=30 beat 10 on both; weighting 正常 at 0.5
-#: (it is about 60% of the corpus) raised fraud recall at +0.2 points of false positives.
-DEFAULT_C = 30.0
-NORMAL_WEIGHT = 0.5
-
-#: Risk levels, highest first, keyed by the manifest's threshold names.
-RISK_LEVELS = (("high", "高"), ("medium", "中"), ("low", "低"))
+#: Risk level names, highest first.
+RISK_HIGH, RISK_MEDIUM, RISK_LOW = "高", "中", "低"
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
 
 
-def _scores(clf: Any, X: Any) -> np.ndarray:
-    """Decision scores as an (n, k) array, also for binary heads."""
-    s = clf.decision_function(X)
-    if s.ndim == 1:
-        s = np.column_stack([-s / 2, s / 2])
-    return s
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return np.asarray(np.log(p / (1 - p)))
+
+
+@dataclass
+class LinearHead:
+    """A multinomial linear classifier as arrays: ``scores = X @ coef.T + intercept``."""
+
+    classes: list[str]
+    coef: np.ndarray  # (k, d)
+    intercept: np.ndarray  # (k,)
+    temperature: float = 1.0
+    _coef_t: np.ndarray | None = field(default=None, repr=False)
+
+    def scores(self, X: Any) -> np.ndarray:
+        if self._coef_t is None:
+            self._coef_t = np.ascontiguousarray(self.coef.T)
+        return np.asarray(X @ self._coef_t) + self.intercept
+
+    def proba(self, X: Any) -> np.ndarray:
+        return softmax(self.scores(X) / self.temperature)
+
+
+@dataclass
+class Prepared:
+    """Texts after the text room: normalised once, flags matched once."""
+
+    texts: list[str]
+    plain: list[str]
+    norm: list[str]
+    flags: list[list[FlagHit]]
+
+
+def prepare(texts: Sequence[str]) -> Prepared:
+    """The text room, once per text: normalise (with and without placeholders), match flags."""
+    plain, norm = [], []
+    for t in texts:
+        a, b = normalize_pair(t)
+        plain.append(a)
+        norm.append(b)
+    m = matcher()
+    return Prepared(list(texts), plain, norm, [m.match(p) for p in plain])
+
+
+@dataclass
+class Scores:
+    """Calibrated scores of a batch of texts, and the verdict read off them."""
+
+    prepared: Prepared
+    X: Any
+    category: np.ndarray  # (n, k) calibrated P(category)
+    role: np.ndarray  # (n, r) calibrated P(role | about fraud)
+    fraud: np.ndarray  # (n,) calibrated P(fraud attempt)
+    low_evidence: np.ndarray  # (n,) bool
+    category_index: np.ndarray  # (n,) index into category ids of the category shown
+    role_index: np.ndarray  # (n,) index into role ids, -1 for 正常
+    is_fraud: np.ndarray  # (n,) bool
+    risk: list[str]
+    review: np.ndarray  # (n,) bool
 
 
 @dataclass
 class FraudModel:
-    """A fitted fraudwarn model. Build it with :func:`train`, persist it with :func:`save`."""
+    """A fitted fraudwarn model; build it with ``fraudwarn.training``, persist with ``model.artifact``."""
 
-    features: Any
-    category_head: Any
-    role_head: Any
-    category_ids: list[str]
-    role_ids: list[str]
-    category_temperature: float = 1.0
-    role_temperature: float = 1.0
-    thresholds: dict[str, float] = field(default_factory=lambda: {"high": 0.8, "medium": 0.5, "review": 0.6})
+    features: FeatureSpace
+    category_head: LinearHead
+    role_head: LinearHead
+    platt: tuple[float, float] = (1.0, 0.0)
+    thresholds: dict[str, float] = field(
+        default_factory=lambda: {"fraud": 0.5, "high": 0.8, "medium": 0.3, "review": 0.6}
+    )
+    #: A text with fewer known character n-grams than this and no red flag is capped below 高.
+    min_evidence: int = 12
     manifest: dict[str, Any] = field(default_factory=dict)
 
-    # -- prediction -------------------------------------------------------------------
-    def transform(self, texts: Sequence[str], *, normalized: bool = False) -> Any:
-        norm = list(texts) if normalized else [normalize(t) for t in texts]
-        return self.features.transform(norm)
+    @property
+    def category_ids(self) -> list[str]:
+        return self.category_head.classes
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Caches (feature names for explanations) are rebuilt on demand, never pickled.
-        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+    @property
+    def role_ids(self) -> list[str]:
+        return self.role_head.classes
 
-    def predict_proba(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Calibrated (category, role) probabilities for a feature matrix."""
-        cat = _softmax(_scores(self.category_head, X) / self.category_temperature)
-        role = _softmax(_scores(self.role_head, X) / self.role_temperature)
-        return cat, role
+    # -- the one scoring path ---------------------------------------------------------
+    def prepare(self, texts: Sequence[str]) -> Prepared:
+        return prepare(texts)
+
+    def transform(self, prepared: Prepared) -> Any:
+        return self.features.transform(prepared.norm, [[h.flag.id for h in f] for f in prepared.flags])
 
     def fraud_probability(self, cat: np.ndarray, role: np.ndarray) -> np.ndarray:
-        """P(about a fraud type) x P(the text is the fraud itself | about fraud)."""
+        """Calibrated P(attempt) from calibrated head probabilities."""
         normal = self.category_ids.index(NORMAL_ID)
         attempt = self.role_ids.index(ATTEMPT_ID)
-        return (1.0 - cat[:, normal]) * role[:, attempt]
+        raw = (1.0 - cat[:, normal]) * role[:, attempt]
+        a, b = self.platt
+        return np.asarray(1.0 / (1.0 + np.exp(-(a * logit(raw) + b))))
 
-    def risk_level(self, p_fraud: float) -> str:
-        for key, name in RISK_LEVELS[:-1]:
-            if p_fraud >= self.thresholds[key]:
-                return name
-        return RISK_LEVELS[-1][1]
+    def score(self, texts: Sequence[str], *, threshold: float | None = None) -> Scores:
+        """Score texts: calibrated probabilities and the verdict (see the module docstring)."""
+        return self.score_prepared(self.prepare(texts), threshold=threshold)
 
+    def score_prepared(self, prepared: Prepared, *, threshold: float | None = None) -> Scores:
+        """:meth:`score` for texts already through :func:`prepare` (batch dedupes in between)."""
+        X = self.transform(prepared)
+        cat = self.category_head.proba(X)
+        role = self.role_head.proba(X)
+        fraud = self.fraud_probability(cat, role)
+        return self.verdicts(prepared, X, cat, role, fraud, self.low_evidence(prepared, X), threshold=threshold)
 
-# -- training ---------------------------------------------------------------------------
-def _fit_heads(X: Any, y_cat: np.ndarray, y_role: np.ndarray, *, c: float) -> tuple[Any, Any]:
-    from sklearn.linear_model import LogisticRegression
+    def low_evidence(self, prepared: Prepared, X: Any) -> np.ndarray:
+        """Rows with fewer known character n-grams than ``min_evidence`` and no red flag."""
+        f = self.features
+        if X.shape[0] == 0:
+            return np.zeros(0, dtype=bool)
+        n_known = np.diff(X[:, f.char_offset : f.flag_offset].tocsr().indptr)
+        has_red = np.array([any(h.flag.kind == RED for h in fl) for fl in prepared.flags], dtype=bool)
+        return np.asarray((n_known < self.min_evidence) & ~has_red)
 
-    about_fraud = y_cat != NORMAL_ID
-    weights = {k: (NORMAL_WEIGHT if k == NORMAL_ID else 1.0) for k in set(y_cat)}
-    cat = LogisticRegression(C=c, max_iter=2000, class_weight=weights, random_state=SEED)
-    cat.fit(X, y_cat)
-    role = LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=SEED)
-    role.fit(X[about_fraud], y_role[about_fraud])
-    return cat, role
-
-
-def _fit_temperature(scores: np.ndarray, y_index: np.ndarray) -> float:
-    """The temperature that minimises the negative log-likelihood of held-out scores."""
-    from scipy.optimize import minimize_scalar
-
-    def nll(t: float) -> float:
-        p = _softmax(scores / t)
-        return float(-np.mean(np.log(p[np.arange(len(y_index)), y_index] + 1e-12)))
-
-    return float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
-
-
-@dataclass
-class OutOfFold:
-    """Out-of-fold scores and labels from group-k-fold cross-validation."""
-
-    category_scores: np.ndarray
-    role_scores: np.ndarray
-    y_cat: np.ndarray
-    y_role: np.ndarray
-    category_ids: list[str]
-    role_ids: list[str]
-    variants: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-
-
-def cross_val_scores(
-    norm_texts: Sequence[str],
-    y_cat: np.ndarray,
-    y_role: np.ndarray,
-    folds: Sequence[tuple[np.ndarray, np.ndarray]],
-    *,
-    c: float,
-    variants: dict[str, Sequence[str]] | None = None,
-) -> OutOfFold:
-    """Fit on each fold's train part, score its test part; every text scored exactly once.
-
-    ``variants`` maps a name to alternative normalised texts aligned with ``norm_texts``
-    (e.g. disguised copies); their test parts are scored by the same fold models.
-    """
-    from .features import build_features
-
-    cat_ids = sorted(set(y_cat))
-    role_ids = sorted(set(y_role[y_cat != NORMAL_ID]))
-    cat_scores = np.zeros((len(norm_texts), len(cat_ids)))
-    role_scores = np.zeros((len(norm_texts), len(role_ids)))
-    texts = np.asarray(norm_texts, dtype=object)
-    alt = {k: np.asarray(v, dtype=object) for k, v in (variants or {}).items()}
-    alt_scores = {k: (np.zeros_like(cat_scores), np.zeros_like(role_scores)) for k in alt}
-    for train_idx, test_idx in folds:
-        feats = build_features()
-        Xtr = feats.fit_transform(texts[train_idx])
-        cat, role = _fit_heads(Xtr, y_cat[train_idx], y_role[train_idx], c=c)
-        ccols = [cat_ids.index(k) for k in cat.classes_]
-        rcols = [role_ids.index(k) for k in role.classes_]
-        for source, (cs, rs) in [(texts, (cat_scores, role_scores))] + [(alt[k], alt_scores[k]) for k in alt]:
-            Xte = feats.transform(source[test_idx])
-            cs[np.ix_(test_idx, ccols)] = _scores(cat, Xte)
-            rs[np.ix_(test_idx, rcols)] = _scores(role, Xte)
-    return OutOfFold(cat_scores, role_scores, y_cat, y_role, cat_ids, role_ids, alt_scores)
-
-
-def _choose_thresholds(p_fraud: np.ndarray, is_fraud: np.ndarray) -> dict[str, float]:
-    """高: the lowest threshold with >= 95% precision on held-out folds; 中: recall >= 95%.
-
-    Both are read off the out-of-fold precision-recall curve, so they reflect data the
-    model had not seen. ``review`` flags results whose top probability is below 0.6.
-    """
-    order = np.argsort(-p_fraud)
-    p_sorted, y_sorted = p_fraud[order], is_fraud[order]
-    tp = np.cumsum(y_sorted)
-    precision = tp / np.arange(1, len(y_sorted) + 1)
-    recall = tp / max(1, y_sorted.sum())
-    ok = np.where(precision >= 0.95)[0]
-    high = float(p_sorted[ok.max()]) if len(ok) else 0.9
-    reach = np.where(recall >= 0.95)[0]
-    medium = float(p_sorted[reach.min()]) if len(reach) else 0.5
-    high = min(max(high, 0.5), 0.99)
-    medium = min(max(medium, 0.05), high)
-    return {"high": round(high, 4), "medium": round(medium, 4), "review": 0.6}
-
-
-def train(
-    texts: Sequence[str],
-    labels: Sequence[str],
-    roles_: Sequence[str | None],
-    *,
-    groups: Sequence[str] | None = None,
-    hard_negative: Sequence[bool] | None = None,
-    c: float = DEFAULT_C,
-    folds: int = 5,
-    data_sha256: str = "",
-) -> FraudModel:
-    """Train both heads on all texts; calibrate and set thresholds from group-k-fold.
-
-    ``labels`` are category ids/names/aliases; ``roles_`` role ids (None or "" for 正常).
-    Deterministic: no random state is used except fixed seeds.
-    """
-    from .categories import get_role
-    from .features import build_features
-
-    y_cat = np.array([get_category(lab).id for lab in labels])
-    y_role = np.array(["" if cat == NORMAL_ID or not r else get_role(r).id for cat, r in zip(y_cat, roles_)])
-    if np.any((y_cat != NORMAL_ID) & (y_role == "")):
-        raise ModelError("训练数据中有诈骗类别的记录缺少信息性质（role）。")
-    norm = [normalize(t) for t in texts]
-
-    metrics: dict[str, Any] = {}
-    cat_t = role_t = 1.0
-    thresholds = FraudModel.__dataclass_fields__["thresholds"].default_factory()  # type: ignore[misc]
-    if folds > 1:
-        from .evaluate import group_folds, summarize_oof
-
-        split = group_folds(groups if groups is not None else list(range(len(norm))), y_cat, k=folds)
-        oof = cross_val_scores(norm, y_cat, y_role, split, c=c)
-        cat_idx = np.array([oof.category_ids.index(k) for k in y_cat])
-        cat_t = _fit_temperature(oof.category_scores, cat_idx)
-        fr = y_cat != NORMAL_ID
-        role_idx = np.array([oof.role_ids.index(k) for k in y_role[fr]])
-        role_t = _fit_temperature(oof.role_scores[fr], role_idx)
-        metrics = summarize_oof(oof, cat_t, role_t, hard_negative=hard_negative)
-        p_cat = _softmax(oof.category_scores / cat_t)
-        p_role = _softmax(oof.role_scores / role_t)
-        p_fraud = (1 - p_cat[:, oof.category_ids.index(NORMAL_ID)]) * p_role[
-            :, oof.role_ids.index(ATTEMPT_ID)
-        ]
-        thresholds = _choose_thresholds(p_fraud, fr & (y_role == ATTEMPT_ID))
-
-    feats = build_features()
-    X = feats.fit_transform(norm)
-    cat_head, role_head = _fit_heads(X, y_cat, y_role, c=c)
-    from .features import CompiledFeatures, LinearHead
-
-    model = FraudModel(
-        features=CompiledFeatures(feats),
-        category_head=LinearHead(cat_head),
-        role_head=LinearHead(role_head),
-        category_ids=list(cat_head.classes_),
-        role_ids=list(role_head.classes_),
-        category_temperature=cat_t,
-        role_temperature=role_t,
-        thresholds=thresholds,
-    )
-    model.manifest = {
-        "n_train": len(norm),
-        "data_sha256": data_sha256,
-        "hyperparameters": {"C": c, "normal_weight": NORMAL_WEIGHT, "folds": folds, "seed": SEED},
-        "temperature": {"category": round(cat_t, 4), "role": round(role_t, 4)},
-        "thresholds": thresholds,
-        "metrics": metrics,
-    }
-    return model
-
-
-# -- persistence ------------------------------------------------------------------------
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _versions() -> dict[str, str]:
-    # Read from package metadata: importing scikit-learn only to learn its version
-    # would cost seconds of cold start.
-    from importlib.metadata import PackageNotFoundError, version
-
-    def v(dist: str) -> str:
-        try:
-            return version(dist)
-        except PackageNotFoundError:
-            return "unknown"
-
-    return {
-        "fraudwarn": __version__,
-        "scikit-learn": v("scikit-learn"),
-        "jieba": v("jieba"),
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-    }
-
-
-def save(model: FraudModel, directory: str | Path) -> Path:
-    """Write ``model.joblib`` and ``manifest.json`` into ``directory``; return the manifest path."""
-    import joblib
-
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / MODEL_FILE
-    tmp = path.with_suffix(".tmp")
-    manifest_extra = model.manifest
-    model.manifest = {}  # the manifest lives beside the model, not inside it
-    try:
-        joblib.dump(model, tmp, compress=("zlib", 3))
-    finally:
-        model.manifest = manifest_extra
-    tmp.replace(path)
-    # Figures from training carry over; what describes this file is computed afresh.
-    computed = {"format_version", "created", "versions", "model_file", "model_sha256", "categories", "roles"}
-    manifest_extra = {k: v for k, v in manifest_extra.items() if k not in computed}
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "versions": _versions(),
-        "model_file": MODEL_FILE,
-        "model_sha256": _sha256(path),
-        "categories": [{"id": c.id, "name": c.name} for c in categories() if c.id in model.category_ids],
-        "roles": [{"id": r.id, "name": r.name} for r in roles() if r.id in model.role_ids],
-        **manifest_extra,
-    }
-    mpath = directory / MANIFEST_FILE
-    mpath.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return mpath
-
-
-def default_model_dir() -> Path:
-    """The shipped model: package data when installed, ``models/`` in a source checkout."""
-    try:
-        from importlib import resources
-
-        shipped = resources.files("fraudwarn.shipped")
-        if shipped.joinpath(MANIFEST_FILE).is_file():
-            return Path(str(shipped))
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "models"
-
-
-def read_manifest(directory: str | Path) -> dict[str, Any]:
-    mpath = Path(directory) / MANIFEST_FILE
-    if not mpath.is_file():
-        raise ModelError(f"找不到模型清单 {mpath}。请确认模型目录正确，或运行 fraudwarn train 重新训练。")
-    try:
-        manifest = json.loads(mpath.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelError(f"模型清单 {mpath} 已损坏（{type(e).__name__}），请重新训练或重新安装。") from e
-    if not isinstance(manifest, dict):
-        raise ModelError(f"模型清单 {mpath} 格式不对，请重新训练或重新安装。")
-    return manifest
-
-
-def load(directory: str | Path | None = None) -> FraudModel:
-    """Load and verify a model. ``None`` means the shipped model.
-
-    A joblib file can run code when loaded, so only the shipped model or a folder that
-    the caller names explicitly is ever loaded, and only after its sha256 matches the
-    manifest.
-    """
-    import joblib
-
-    directory = Path(directory) if directory is not None else default_model_dir()
-    manifest = read_manifest(directory)
-    fmt = manifest.get("format_version")
-    if fmt != FORMAT_VERSION:
-        raise ModelError(
-            f"模型格式版本 {fmt} 与本程序支持的版本 {FORMAT_VERSION} 不兼容，请用 fraudwarn train 重新训练。"
+    def verdicts(
+        self,
+        prepared: Prepared,
+        X: Any,
+        cat: np.ndarray,
+        role: np.ndarray,
+        fraud: np.ndarray,
+        low_evidence: np.ndarray,
+        *,
+        threshold: float | None = None,
+    ) -> Scores:
+        """The decision rule, in one place; invariants hold by construction."""
+        t_fraud = self.thresholds["fraud"] if threshold is None else float(threshold)
+        t_high = max(self.thresholds["high"], t_fraud)
+        t_medium = min(self.thresholds["medium"], t_fraud)
+        fraud = fraud.copy()
+        cap = np.nextafter(t_high, 0.0)
+        fraud[low_evidence] = np.minimum(fraud[low_evidence], cap)
+        normal = self.category_ids.index(NORMAL_ID)
+        attempt = self.role_ids.index(ATTEMPT_ID)
+        fraud_cols = np.array([j for j in range(cat.shape[1]) if j != normal])
+        top_fraud = fraud_cols[np.argmax(cat[:, fraud_cols], axis=1)] if len(cat) else np.zeros(0, int)
+        is_fraud = fraud >= t_fraud
+        about = is_fraud | (cat[:, normal] < 0.5)
+        cat_index = np.where(about, top_fraud, normal)
+        role_index = np.where(about, np.argmax(role, axis=1), -1)
+        role_index = np.where(is_fraud, attempt, role_index)
+        risk = [RISK_HIGH if p >= t_high else RISK_MEDIUM if p >= t_medium else RISK_LOW for p in fraud]
+        shown = cat[np.arange(len(cat)), cat_index]
+        review_t = self.thresholds.get("review", 0.6)
+        role_conf = np.where(about, role.max(axis=1), 1.0)
+        near = np.abs(fraud - t_fraud) < 0.1
+        review = (shown < review_t) | (role_conf < review_t) | near
+        return Scores(
+            prepared, X, cat, role, fraud, low_evidence, cat_index, role_index, is_fraud, risk, review
         )
-    path = directory / str(manifest.get("model_file", MODEL_FILE))
-    if not path.is_file():
-        raise ModelError(f"找不到模型文件 {path}，请重新训练或重新安装。")
-    if _sha256(path) != manifest.get("model_sha256"):
-        raise ModelError(f"模型文件 {path} 的校验值与清单不符（文件被截断或篡改），已拒绝加载。")
-    saved = manifest.get("versions", {}).get("scikit-learn", "")
-    current = _versions()["scikit-learn"]
-    if saved.split(".")[:1] != current.split(".")[:1]:
-        raise ModelError(
-            f"模型由 scikit-learn {saved} 训练，与当前的 {current} 不兼容，请用 fraudwarn train 重新训练。"
-        )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # sklearn's minor-version pickle warnings
-            model = joblib.load(path)
-    except Exception as e:
-        raise ModelError(f"模型文件 {path} 无法加载（{type(e).__name__}），请重新训练或重新安装。") from e
-    if not isinstance(model, FraudModel):
-        raise ModelError(f"{path} 不是 fraudwarn 模型文件。")
-    if saved.split(".")[:2] != current.split(".")[:2]:
-        warnings.warn(
-            f"模型由 scikit-learn {saved} 训练，当前为 {current}；结果可能略有差异，建议重新训练。",
-            stacklevel=2,
-        )
-    model.manifest = manifest
-    return model
+
+    # -- explanations -----------------------------------------------------------------
+    def contributions(self, x_row: Any, category: str, reference: str | None = None) -> list[tuple[int, float]]:
+        """Exact per-feature contributions toward ``category`` against ``reference``.
+
+        The head is linear, so a feature's share of the score gap is its value times the
+        weight difference, divided by the temperature. ``reference`` defaults to 正常 for a
+        fraud type and to the strongest fraud type for 正常. Sorted, largest first.
+        """
+        head = self.category_head
+        c = head.classes.index(category)
+        row = x_row.tocsr()
+        cols, vals = row.indices, row.data
+        if reference is None and category == NORMAL_ID:
+            s = head.scores(row).ravel()
+            s[c] = -np.inf
+            r = int(np.argmax(s))
+        else:
+            r = head.classes.index(reference or NORMAL_ID)
+        contrib = vals * (head.coef[c, cols] - head.coef[r, cols]) / head.temperature
+        order = np.argsort(-contrib)
+        return [(int(cols[j]), float(contrib[j])) for j in order]

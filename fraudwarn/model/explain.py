@@ -11,28 +11,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from .categories import NORMAL_ID
-from .indicators import extract_indicators
-from .normalize import PLACEHOLDERS, to_simplified
-from .result import Evidence
+from fraudwarn.result import Evidence
+from fraudwarn.text.indicators import extract_indicators
+from fraudwarn.text.normalize import PLACEHOLDERS, to_simplified
 
 if TYPE_CHECKING:
-    from .model import FraudModel
+    from fraudwarn.model.classifier import FraudModel
 
 _PLACEHOLDER_KIND = {v: k for k, v in PLACEHOLDERS.items()}
 _INDICATOR_KIND = {"card": "bank_card", "number": None}
-
-
-def _feature_names(model: FraudModel) -> np.ndarray:
-    names = getattr(model, "_feature_names", None)
-    if names is None:
-        names = model.features.get_feature_names_out()
-        model._feature_names = names  # type: ignore[attr-defined]
-    return names
 
 
 def _display_term(name: str) -> str | None:
@@ -81,34 +70,22 @@ def term_spans(text: str, term: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
+def _display(model: FraudModel, j: int) -> str | None:
+    block, term = model.features.feature_name(j)
+    if block == "flag":
+        return None  # red flags are reported by name, not as terms
+    return _display_term(f"{block}__{term}")
+
+
 def explain_row(
-    model: FraudModel, x_row, category_id: str, text: str, *, top_k: int = 8, reference: str | None = None
+    model: FraudModel, x_row: Any, category_id: str, text: str, *, top_k: int = 8, reference: str | None = None
 ) -> tuple[Evidence, ...]:
-    """Top terms pushing ``x_row`` toward ``category_id`` against ``reference``."""
-    head = model.category_head
-    classes = list(head.classes_)
-    if reference is None:
-        reference = NORMAL_ID if category_id != NORMAL_ID else None
-    coef = head.coef_
-    c = classes.index(category_id)
-    if reference is None:  # prediction is 正常: compare with the strongest fraud type
-        scores = x_row @ coef.T
-        scores = np.asarray(scores).ravel()
-        scores[c] = -np.inf
-        r = int(np.argmax(scores))
-    else:
-        r = classes.index(reference)
-    row = x_row.tocsr()
-    cols, vals = row.indices, row.data
-    contrib = vals * (coef[c, cols] - coef[r, cols]) / model.category_temperature
-    order = np.argsort(-contrib)
-    names = _feature_names(model)
+    """Top terms pushing ``x_row`` toward ``category_id`` (from :meth:`FraudModel.contributions`)."""
     chosen: list[Evidence] = []
-    for j in order:
-        w = float(contrib[j])
+    for j, w in model.contributions(x_row, category_id, reference):
         if w <= 0 or len(chosen) >= top_k:
             break
-        term = _display_term(str(names[cols[j]]))
+        term = _display(model, j)
         if term is None or any(term in e.term or e.term in term for e in chosen):
             continue
         chosen.append(Evidence(term, round(w, 4), term_spans(text, term)))

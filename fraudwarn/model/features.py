@@ -1,8 +1,11 @@
-"""Feature extraction: jieba words (and word bigrams) plus character n-grams, TF-IDF.
+"""Features at scoring time: word and character TF-IDF plus named flag columns.
 
-Words carry the vocabulary of a scam (安全账户, 垫付); character n-grams are robust to
-segmentation errors, typos and unseen words. Both read the normalised text, which
-the model computes once per message.
+The three blocks side by side: jieba words and word bigrams (the vocabulary of a scam:
+安全账户, 垫付), character 1–3-grams (robust to typos, segmentation and unseen words),
+and one column per red flag or legitimacy signal (``text/redflags``), so the model learns
+how much each named tell weighs. The TF-IDF blocks compute exactly what the fitted
+scikit-learn vectorisers compute (sublinear tf x idf, each block l2-normalised) from plain
+arrays, so scoring never imports scikit-learn.
 """
 
 from __future__ import annotations
@@ -10,24 +13,24 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 from math import log, sqrt
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
-from .tokenize import tokenize
-
-if TYPE_CHECKING:
-    from sklearn.pipeline import FeatureUnion
+from fraudwarn.text.tokenize import tokenize
 
 # A token is a feature if it has a letter, digit or Chinese character (not punctuation).
 _CONTENTFUL = re.compile(r"[\w<]")
+#: Value of a flag column when the flag is present (TF-IDF blocks have unit norm).
+FLAG_VALUE = 1.0
 
 
 @lru_cache(maxsize=1 << 14)
 def _words(text: str) -> tuple[str, ...]:
-    # Cached: training reuses each text across folds, batch dumps repeat bulk messages.
+    # Cached: batch dumps repeat bulk messages.
     return tuple(w for w in tokenize(text) if _CONTENTFUL.search(w))
 
 
@@ -37,105 +40,107 @@ def word_analyzer(text: str) -> list[str]:
     return [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]
 
 
-def build_features() -> FeatureUnion:
-    """A fresh, unfitted feature extractor (deterministic: no randomness inside)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import FeatureUnion
-
-    words = TfidfVectorizer(
-        analyzer=word_analyzer, min_df=2, sublinear_tf=True, dtype=np.float32, max_features=200_000
-    )
-    chars = TfidfVectorizer(
-        analyzer="char",
-        ngram_range=(1, 3),
-        min_df=2,
-        sublinear_tf=True,
-        dtype=np.float32,
-        max_features=300_000,
-    )
-    return FeatureUnion([("word", words), ("char", chars)])
+def _block(grams: list[str], vocab: dict[str, int], idf: np.ndarray, offset: int) -> tuple[list[int], list[float]]:
+    """Sublinear tf x idf for one block's known grams, l2-normalised."""
+    counts = Counter(j for j in map(vocab.get, grams) if j is not None)
+    if not counts:
+        return [], []
+    cols = sorted(counts)
+    vals = [(1.0 + log(counts[j])) * float(idf[j]) for j in cols]
+    norm = sqrt(sum(v * v for v in vals))
+    return [c + offset for c in cols], [v / norm for v in vals]
 
 
-class CompiledFeatures:
-    """The fitted TF-IDF feature union, compiled for prediction without scikit-learn.
+class FeatureSpace:
+    """The fitted feature space as plain data: term lists, idf arrays, flag ids."""
 
-    Computes exactly what the fitted ``FeatureUnion`` computes (sublinear tf x idf,
-    each block l2-normalised, blocks side by side) from plain dicts and arrays, so
-    loading a model does not import scikit-learn (about two seconds of cold start) and
-    transforming skips its per-document overhead. ``tests/test_features.py`` checks the
-    equivalence on the corpus.
-    """
-
-    def __init__(self, union: FeatureUnion) -> None:
-        (_, words), (_, chars) = union.transformer_list
-        self.word_vocab: dict[str, int] = dict(words.vocabulary_)
-        self.char_vocab: dict[str, int] = {k: v + len(self.word_vocab) for k, v in chars.vocabulary_.items()}
-        self.word_idf: list[float] = words.idf_.astype(np.float32).tolist()
-        self.char_idf: list[float] = chars.idf_.astype(np.float32).tolist()
-        self.char_range: tuple[int, int] = chars.ngram_range
-        self.n_features = len(self.word_vocab) + len(chars.vocabulary_)
-
-    def _block(
-        self, grams: list[str], vocab: dict[str, int], idf: list[float], offset: int
-    ) -> tuple[list[int], list[float]]:
-        """Sublinear tf x idf for one block's known grams, l2-normalised (pure Python: rows are short)."""
-        counts = Counter(j for j in map(vocab.get, grams) if j is not None)
-        if not counts:
-            return [], []
-        cols = sorted(counts)
-        vals = [(1.0 + log(counts[j])) * idf[j - offset] for j in cols]
-        norm = sqrt(sum(v * v for v in vals))
-        return cols, [v / norm for v in vals]
+    def __init__(
+        self,
+        word_terms: Sequence[str],
+        word_idf: np.ndarray,
+        char_terms: Sequence[str],
+        char_idf: np.ndarray,
+        char_range: tuple[int, int],
+        flag_ids: Sequence[str],
+    ) -> None:
+        self.word_terms = list(word_terms)
+        self.char_terms = list(char_terms)
+        self.word_vocab = dict(zip(self.word_terms, range(len(self.word_terms))))
+        self.char_vocab = dict(zip(self.char_terms, range(len(self.char_terms))))
+        self.word_idf = np.asarray(word_idf, dtype=np.float64)
+        self.char_idf = np.asarray(char_idf, dtype=np.float64)
+        self.char_range = (int(char_range[0]), int(char_range[1]))
+        self.flag_ids = list(flag_ids)
+        self.flag_index = {f: i for i, f in enumerate(self.flag_ids)}
+        self.char_offset = len(self.word_terms)
+        self.flag_offset = self.char_offset + len(self.char_terms)
+        self.n_features = self.flag_offset + len(self.flag_ids)
 
     def _char_grams(self, text: str) -> list[str]:
         lo, hi = self.char_range
-        n_chars = len(text)
-        return [text[i : i + n] for n in range(lo, min(hi, n_chars) + 1) for i in range(n_chars - n + 1)]
+        n = len(text)
+        return [text[i : i + k] for k in range(lo, min(hi, n) + 1) for i in range(n - k + 1)]
 
-    def transform(self, norm_texts: list[str] | tuple[str, ...]):  # type: ignore[no-untyped-def]
+    def row(self, norm_text: str, flags: Sequence[str]) -> tuple[list[int], list[float]]:
+        """Column indices and values of one text (normalised) with its matched flag ids."""
+        c1, v1 = _block(word_analyzer(norm_text), self.word_vocab, self.word_idf, 0)
+        c2, v2 = _block(self._char_grams(norm_text), self.char_vocab, self.char_idf, self.char_offset)
+        c3 = sorted({self.flag_offset + self.flag_index[f] for f in flags if f in self.flag_index})
+        return c1 + c2 + c3, v1 + v2 + [FLAG_VALUE] * len(c3)
+
+    def transform(self, norm_texts: Sequence[str], flags: Sequence[Sequence[str]]) -> Any:
+        """A CSR matrix of the texts (one row each)."""
         from scipy.sparse import csr_matrix
 
         indptr, indices, data = [0], [], []
-        n_words = len(self.word_vocab)
-        for text in norm_texts:
-            c1, v1 = self._block(word_analyzer(text), self.word_vocab, self.word_idf, 0)
-            c2, v2 = self._block(self._char_grams(text), self.char_vocab, self.char_idf, n_words)
-            indices.extend(c1)
-            indices.extend(c2)
-            data.extend(v1)
-            data.extend(v2)
+        for text, fl in zip(norm_texts, flags):
+            c, v = self.row(text, fl)
+            indices.extend(c)
+            data.extend(v)
             indptr.append(len(indices))
         return csr_matrix(
             (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
             shape=(len(indptr) - 1, self.n_features),
         )
 
-    def get_feature_names_out(self) -> np.ndarray:
-        names = np.empty(self.n_features, dtype=object)
-        for k, j in self.word_vocab.items():
-            names[j] = f"word__{k}"
-        for k, j in self.char_vocab.items():
-            names[j] = f"char__{k}"
-        return names
+    def feature_name(self, j: int) -> tuple[str, str]:
+        """(block, term) of column ``j``: block is ``word``, ``char`` or ``flag``."""
+        if j < self.char_offset:
+            return "word", self.word_terms[j]
+        if j < self.flag_offset:
+            return "char", self.char_terms[j - self.char_offset]
+        return "flag", self.flag_ids[j - self.flag_offset]
+
+    # -- plain-data form ------------------------------------------------------------
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "word_terms": _pack(self.word_terms),
+            "word_idf": self.word_idf.astype(np.float32),
+            "char_terms": _pack(self.char_terms),
+            "char_idf": self.char_idf.astype(np.float32),
+            "char_range": np.asarray(self.char_range, dtype=np.int64),
+            "flag_ids": _pack(self.flag_ids),
+        }
+
+    @classmethod
+    def from_arrays(cls, a: dict[str, np.ndarray]) -> FeatureSpace:
+        r = a["char_range"]
+        return cls(
+            _unpack(a["word_terms"]),
+            a["word_idf"],
+            _unpack(a["char_terms"]),
+            a["char_idf"],
+            (int(r[0]), int(r[1])),
+            _unpack(a["flag_ids"]),
+        )
 
 
-class LinearHead:
-    """A fitted linear classifier reduced to its coefficients: no scikit-learn at prediction."""
+def _pack(terms: Sequence[str]) -> np.ndarray:
+    # One UTF-8 blob joined by "\n" (normalised text holds no newline): loads in
+    # milliseconds, where an object array would need pickle.
+    return np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
 
-    def __init__(self, clf) -> None:  # type: ignore[no-untyped-def]
-        self.classes_ = np.asarray([str(c) for c in clf.classes_], dtype=object)
-        coef, intercept = clf.coef_, clf.intercept_
-        if coef.shape[0] == 1:  # binary: sklearn keeps one row; expand to two symmetric rows
-            coef = np.vstack([-coef / 2, coef / 2])
-            intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-        self.coef_ = np.ascontiguousarray(coef, dtype=np.float64)
-        self.intercept_ = np.asarray(intercept, dtype=np.float64)
-        self._coef_t = None
 
-    def decision_function(self, X) -> np.ndarray:  # type: ignore[no-untyped-def]
-        if getattr(self, "_coef_t", None) is None:
-            self._coef_t = np.ascontiguousarray(self.coef_.T)
-        return np.asarray(X @ self._coef_t) + self.intercept_
-
-    def __getstate__(self) -> dict:  # type: ignore[type-arg]
-        return {k: v for k, v in self.__dict__.items() if k != "_coef_t"}
+def _unpack(blob: np.ndarray) -> list[str]:
+    s = blob.tobytes().decode("utf-8")
+    return s.split("\n") if s else []

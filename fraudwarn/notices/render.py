@@ -21,10 +21,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import _patterns as P
-from .categories import NORMAL_ID, Category, get_category
-from .errors import InputError
-from .templating import render_package_template
+from fraudwarn.categories import NORMAL_ID, Category, get_category
+from fraudwarn.errors import InputError
+from fraudwarn.notices.templating import render_package_template
+from fraudwarn.text import patterns as P
 
 CHANNELS = ("sms", "notice", "wechat", "html")
 TEMPLATES = {

@@ -17,7 +17,7 @@ def environment(template_dir: str | None = None, *, html: bool = False) -> Any:
     from jinja2 import FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
     from jinja2.sandbox import SandboxedEnvironment
 
-    loader = FileSystemLoader(template_dir) if template_dir else PackageLoader("fraudwarn", "templates")
+    loader = FileSystemLoader(template_dir) if template_dir else PackageLoader("fraudwarn.notices", "templates")
     return SandboxedEnvironment(
         loader=loader,
         undefined=StrictUndefined,

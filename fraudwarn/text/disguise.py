@@ -3,7 +3,7 @@
 Each trick is a small deterministic function ``(text, rng) -> text``; :func:`attack`
 applies one or several. They exist to measure robustness (``fraudwarn evaluate
 --attack``) and, if it helps, to augment training; de-obfuscation in
-:mod:`fraudwarn.normalize` is the defence.
+:mod:`fraudwarn.text.normalize` is the defence.
 """
 
 from __future__ import annotations

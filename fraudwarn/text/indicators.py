@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
 
-from . import _patterns as P
+from fraudwarn.text import patterns as P
 
 KINDS = ("url", "email", "phone", "qq", "wechat", "bank_card", "money", "app")
 

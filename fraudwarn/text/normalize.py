@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
-from . import _patterns as P
+from fraudwarn.text import patterns as P
 
 #: Placeholder tokens, one per identifier type. ASCII so jieba keeps each one whole.
 PLACEHOLDERS = {
@@ -149,3 +149,35 @@ def normalize(text: str, *, placeholders: bool = True) -> str:
             continue
         text = step(text)
     return text
+
+
+#: Bump when a step changes what the model sees; stored in every model's manifest.
+NORMALIZER_VERSION = 2
+
+
+def normalize_pair(text: str) -> tuple[str, str]:
+    """(text normalised without placeholders, text normalised for the model), in one pass.
+
+    The first is what red flags are matched on (short codes and amounts stay visible);
+    the second equals ``normalize(text)``.
+    """
+    plain = text
+    for step in PIPELINE:
+        if step is replace_identifiers:
+            plain_done = plain
+            text = step(plain)
+            plain = text
+            continue
+        plain = step(plain)
+    return plain_done, plain
+
+
+def resource_fingerprints() -> dict[str, str]:
+    """sha256 of every data file that changes what the model sees for a given text."""
+    import hashlib
+
+    out = {"normalizer_version": str(NORMALIZER_VERSION)}
+    for name in ("deobfuscation.json", "userdict.txt", "redflags.json"):
+        data = resources.files("fraudwarn").joinpath(f"data/{name}").read_bytes()
+        out[name] = hashlib.sha256(data).hexdigest()
+    return out

@@ -1,77 +1,71 @@
-"""The corpus card (data/CORPUS.md), computed from the corpus so it cannot drift from it."""
+"""The corpus card (``data/CORPUS.md``): counts, forms, sub-scenarios, writers, gates."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from functools import cache
+from statistics import median
 from typing import Any
 
-import numpy as np
+from fraudwarn.categories import NORMAL_ID, categories
+from fraudwarn.training.corpus import ATTEMPT_FORMS, Record, gate_report
 
-from .categories import categories
-from .corpus import CHANNELS, Record, gate_report
-from .normalize import normalize
+ROLES = ("诈骗信息", "案情描述", "防范提示")
 
 
-def diversity(texts: Sequence[str]) -> float:
-    """Distinct character 4-grams per 1,000 characters of normalised text."""
-    grams: set[str] = set()
-    total = 0
-    for t in texts:
-        n = normalize(t)
-        total += len(n)
-        grams.update(n[i : i + 4] for i in range(len(n) - 3))
-    return round(1000 * len(grams) / max(1, total), 1)
+@cache
+def _env() -> Any:
+    from jinja2 import PackageLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        loader=PackageLoader("fraudwarn.training", "templates"),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def card_data(records: Sequence[Record]) -> dict[str, Any]:
-    labels = [c.name for c in categories()]
-    table = Counter((r.label, r.channel, r.origin) for r in records)
-    roles = Counter((r.label, r.role or "—") for r in records)
-    lengths = np.array([len(r.text) for r in records])
-    rows = []
-    for lab in labels:
-        subset = [r for r in records if r.label == lab]
-        ls = np.array([len(r.text) for r in subset]) if subset else np.array([0])
-        rows.append(
-            {
-                "label": lab,
-                "total": len(subset),
-                "handwritten": sum(r.origin == "handwritten" for r in subset),
-                "augmented": sum(r.origin == "augmented" for r in subset),
-                "channels": [
-                    sum(table[(lab, ch, o)] for o in ("handwritten", "augmented")) for ch in CHANNELS
-                ],
-                "roles": [roles[(lab, ro)] for ro in ("诈骗信息", "案情描述", "防范提示")],
-                "median_len": int(np.median(ls)),
-                "diversity": diversity([r.text for r in subset]),
-                "subs": len({r.sub for r in subset if r.sub}),
-            }
-        )
     gates = gate_report(records)
-    bins = [0, 20, 40, 80, 150, 250, 400, 10**9]
-    hist = np.histogram(lengths, bins=bins)[0].tolist()
-    bin_names = ["<20", "20-39", "40-79", "80-149", "150-249", "250-399", ">=400"]
-    normal_subs = Counter(r.sub for r in records if r.label == "正常" and r.sub)
+    rows, form_rows, sub_rows = [], [], []
+    attempts = [r for r in records if r.role == "诈骗信息"]
+    for c in categories():
+        recs = [r for r in records if r.label == c.name]
+        if not recs:
+            continue
+        roles = Counter(r.role for r in recs)
+        rows.append({
+            "label": c.name,
+            "total": len(recs),
+            "roles": [roles[x] for x in ROLES],
+            "median_len": int(median(len(r.text) for r in recs)),
+            "diversity": gates["distinct_4gram_ratio"].get(c.name, 0),
+        })
+        if c.id != NORMAL_ID:
+            forms = Counter(r.form for r in recs if r.role == "诈骗信息")
+            form_rows.append({"label": c.name, "counts": [forms[f] for f in ATTEMPT_FORMS]})
+            subs = Counter(r.sub for r in recs if r.role == "诈骗信息")
+            sub_rows.append({"label": c.name, "subs": sorted(subs.items())})
+    all_forms = Counter(r.form for r in attempts)
+    lens = sorted(len(r.text) for r in records) or [0]
+    normal = Counter(r.sub for r in records if r.label == "正常")
     return {
         "n": len(records),
-        "channels": CHANNELS,
         "rows": rows,
-        "length": {
-            "min": int(lengths.min()),
-            "median": int(np.median(lengths)),
-            "p90": int(np.percentile(lengths, 90)),
-            "max": int(lengths.max()),
-            "hist": list(zip(bin_names, hist)),
-        },
-        "diversity_all": diversity([r.text for r in records]),
+        "forms": ATTEMPT_FORMS,
+        "form_rows": form_rows,
+        "form_share": [f"{all_forms[f] / max(1, len(attempts)):.1%}" for f in ATTEMPT_FORMS],
+        "normal_subs": normal.most_common(),
+        "sub_rows": sub_rows,
+        "writers": Counter(r.writer for r in records).most_common(),
+        "length": {"min": lens[0], "median": lens[len(lens) // 2], "p90": lens[int(0.9 * (len(lens) - 1))],
+                   "max": lens[-1]},
         "gates": gates,
-        "normal_top_subs": normal_subs.most_common(25),
-        "normal_sub_count": len(normal_subs),
     }
 
 
 def render_card(records: Sequence[Record]) -> str:
-    from .templating import render_package_template
-
-    return render_package_template("corpus_card.md.j2", card_data(records))
+    return str(_env().get_template("corpus_card.md.j2").render(**card_data(records)))

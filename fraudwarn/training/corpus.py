@@ -16,21 +16,47 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .categories import NORMAL_ID, categories, get_category, get_role
-from .errors import DataError
-from .normalize import normalize
+from fraudwarn.categories import NORMAL_ID, categories, get_category, get_role
+from fraudwarn.errors import DataError
+from fraudwarn.text.normalize import normalize
 
 CHANNELS = ("sms", "chat", "call", "narrative", "post", "notice")
 ORIGINS = ("handwritten", "augmented")
 FIELDS = ("id", "text", "label", "role", "channel", "group", "origin")
+#: What a text is (data/LABELLING.md §5); the first eight are the forms of 诈骗信息.
+ATTEMPT_FORMS = ("sms", "chat_turn", "chat_log", "call_transcript", "formal_prose", "colloquial",
+                 "voice_to_text", "ocr")
+FORMS = (*ATTEMPT_FORMS, "police_record", "victim_account", "news_report", "notice", "post")
+REGISTERS = ("formal", "neutral", "casual", "sloppy", "slang", "dialect")
+#: The channel a form travels on (kept for the older per-channel figures).
+FORM_CHANNEL = {"sms": "sms", "chat_turn": "chat", "chat_log": "chat", "call_transcript": "call",
+                "formal_prose": "notice", "colloquial": "chat", "voice_to_text": "chat", "ocr": "chat",
+                "police_record": "narrative", "victim_account": "narrative", "news_report": "narrative",
+                "notice": "notice", "post": "post"}
+#: 正常 sub-scenarios that count as hard negatives: legitimate texts with the surface of fraud.
+HARD_NEGATIVE_SUBS = frozenset({
+    "bank_transaction", "verification_code", "operator_bill", "operator_promo", "brand_marketing",
+    "ecommerce_notice", "courier_notice", "government_service", "genuine_loan_offer", "genuine_investment",
+    "genuine_job_ad", "cs_dialogue", "sales_dialogue", "formal_service_notice", "game_promo",
+    "survey_redpacket", "non_fraud_narrative", "family_money_genuine", "grooming_no_signal",
+})
+#: Personal and commercial 正常 sub-scenarios (for the minimums below).
+PERSONAL_SHORT_MAX = 25
+COMMERCIAL_SUBS = frozenset({
+    "bank_transaction", "verification_code", "operator_bill", "operator_promo", "brand_marketing",
+    "ecommerce_notice", "courier_notice", "government_service", "genuine_loan_offer", "genuine_investment",
+    "game_promo", "survey_redpacket",
+})
+DIALOGUE_SUBS = frozenset({"cs_dialogue", "sales_dialogue"})
 
-#: Minimum counts of hand-written originals (the corpus issue's quality gates).
-MIN_PER_TYPE = 300
-MIN_PER_ROLE = {"诈骗信息": 220, "案情描述": 50, "防范提示": 30}
-MIN_CHANNELS_PER_TYPE = 4
-MIN_NORMAL = 5000
-MIN_HARD_NEGATIVE = 2000
-MIN_NORMAL_GENRES = 10
+#: Minimums of the corpus issue (#10), checked by ``fraudwarn corpus check``.
+MIN_PER_ROLE = {"诈骗信息": 1500, "案情描述": 300, "防范提示": 150}
+MIN_NORMAL = 25_000
+MIN_PERSONAL_SHORT = 6000
+MIN_COMMERCIAL = 4000
+MIN_DIALOGUE = 1000
+MIN_FORM_SHARE = 0.10
+MIN_PER_SUB = 40
 NEAR_DUP_JACCARD = 0.8
 MAX_NEAR_DUP_RATE = 0.02
 
@@ -46,6 +72,9 @@ class Record:
     origin: str = "handwritten"
     sub: str = ""
     hard_negative: bool = False
+    form: str = ""
+    register: str = ""
+    writer: str = ""
 
     @property
     def category_id(self) -> str:
@@ -63,7 +92,7 @@ class Record:
 
 
 def default_corpus_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / "corpus"
+    return Path(__file__).resolve().parents[2] / "data" / "corpus"
 
 
 def _check(rec: dict[str, Any], where: str) -> Record:
@@ -83,6 +112,10 @@ def _check(rec: dict[str, Any], where: str) -> Record:
             raise DataError(f"{where}：诈骗类别的记录必须有 role（诈骗信息/案情描述/防范提示）。")
     if rec["channel"] not in CHANNELS:
         raise DataError(f"{where}：channel “{rec['channel']}” 不在 {', '.join(CHANNELS)} 之中。")
+    if rec.get("form", "") and rec["form"] not in FORMS:
+        raise DataError(f"{where}：form “{rec['form']}” 不在 {', '.join(FORMS)} 之中。")
+    if rec.get("register", "") and rec["register"] not in REGISTERS:
+        raise DataError(f"{where}：register “{rec['register']}” 不在 {', '.join(REGISTERS)} 之中。")
     if rec["origin"] not in ORIGINS:
         raise DataError(f"{where}：origin 必须是 handwritten 或 augmented。")
     return Record(
@@ -95,6 +128,9 @@ def _check(rec: dict[str, Any], where: str) -> Record:
         origin=rec["origin"],
         sub=str(rec.get("sub", "")),
         hard_negative=bool(rec.get("hard_negative", False)),
+        form=str(rec.get("form", "")),
+        register=str(rec.get("register", "")),
+        writer=str(rec.get("writer", "")),
     )
 
 
@@ -174,16 +210,21 @@ def import_drafts(
                 seen.add(key)
                 counters[cat.id] += 1
                 rid = f"{cat.id}-{counters[cat.id]:05d}"
+                form = str(raw.get("form", ""))
+                sub = str(raw.get("sub", ""))
                 rec = {
                     "id": rid,
                     "text": raw["text"].strip(),
                     "label": cat.name,
                     "role": raw.get("role", ""),
-                    "channel": raw.get("channel", ""),
+                    "channel": raw.get("channel") or FORM_CHANNEL.get(form, ""),
                     "group": rid,
                     "origin": "handwritten",
-                    "sub": raw.get("sub", ""),
-                    "hard_negative": hard and cat.id == NORMAL_ID,
+                    "sub": sub,
+                    "hard_negative": cat.id == NORMAL_ID and (hard or sub in HARD_NEGATIVE_SUBS),
+                    "form": form,
+                    "register": str(raw.get("register", "")),
+                    "writer": str(raw.get("writer", "")) or path.stem,
                 }
                 try:
                     out.append(_check(rec, f"{path.name}:{n}"))
@@ -224,16 +265,41 @@ def near_duplicate_pairs(
     return pairs
 
 
-def gate_report(records: Sequence[Record]) -> dict[str, Any]:
-    """Every quality figure of the corpus issue, and whether each gate passes."""
+def scenarios(path: str | Path | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The scenario inventory (``data/scenarios.yaml``): sub-scenarios per category id."""
+    import yaml
+
+    p = Path(path) if path is not None else default_corpus_dir().parent / "scenarios.yaml"
+    if not p.is_file():
+        raise DataError(f"找不到场景清单 {p}。")
+    return dict(yaml.safe_load(p.read_text("utf-8")))
+
+
+def distinct_4gram_ratio(texts: Sequence[str]) -> float:
+    """Distinct character 4-grams / all 4-grams: lower means more repeated phrasing."""
+    total, seen = 0, set()
+    for t in texts:
+        n = normalize(t)
+        grams = [n[i : i + 4] for i in range(len(n) - 3)]
+        total += len(grams)
+        seen.update(grams)
+    return round(len(seen) / max(1, total), 4)
+
+
+def gate_report(records: Sequence[Record], *, scenario_file: str | Path | None = None) -> dict[str, Any]:
+    """Every quality figure of the corpus issue (#10), and whether each gate passes."""
     orig = [r for r in records if r.origin == "handwritten"]
     by_type: dict[str, Counter[str]] = defaultdict(Counter)
-    channels: dict[str, set[str]] = defaultdict(set)
     for r in orig:
         by_type[r.label][r.role or "正常"] += 1
-        channels[r.label].add(r.channel)
     normal = [r for r in orig if r.label == "正常"]
-    genres = {r.sub.split("/")[0] for r in normal if r.sub}
+    attempts = [r for r in orig if r.role == "诈骗信息"]
+    subs_known = {cid: {s["id"] for s in v} for cid, v in scenarios(scenario_file).items()}
+    per_sub: Counter[tuple[str, str]] = Counter(
+        (r.category_id, r.sub) for r in attempts if r.sub in subs_known.get(r.category_id, set())
+    )
+    unknown_sub = sum(1 for r in orig if r.sub not in subs_known.get(r.category_id, set()) and r.sub != "general")
+    form_counts = Counter(r.form for r in attempts)
     norm_texts = [normalize(r.text) for r in records]
     exact = len(norm_texts) - len(set(norm_texts))
     pairs = near_duplicate_pairs([r.text for r in records], [r.group for r in records])
@@ -244,33 +310,51 @@ def gate_report(records: Sequence[Record]) -> dict[str, Any]:
         if c.id == NORMAL_ID:
             continue
         counts = by_type.get(c.name, Counter())
-        if sum(counts.values()) < MIN_PER_TYPE:
-            failures.append(f"{c.name}: {sum(counts.values())} originals < {MIN_PER_TYPE}")
         for role, need in MIN_PER_ROLE.items():
             if counts[role] < need:
                 failures.append(f"{c.name}/{role}: {counts[role]} < {need}")
-        if len(channels.get(c.name, ())) < MIN_CHANNELS_PER_TYPE:
-            failures.append(f"{c.name}: {len(channels.get(c.name, ()))} channels < {MIN_CHANNELS_PER_TYPE}")
-    if len(normal) < MIN_NORMAL:
-        failures.append(f"正常: {len(normal)} < {MIN_NORMAL}")
-    hard = sum(r.hard_negative for r in normal)
-    if hard < MIN_HARD_NEGATIVE:
-        failures.append(f"正常 hard negatives: {hard} < {MIN_HARD_NEGATIVE}")
-    if len(genres) < MIN_NORMAL_GENRES:
-        failures.append(f"正常 genres: {len(genres)} < {MIN_NORMAL_GENRES}")
+        for sub in sorted(subs_known.get(c.id, ())):
+            if per_sub[(c.id, sub)] < MIN_PER_SUB:
+                failures.append(f"{c.name}/{sub}: {per_sub[(c.id, sub)]} 诈骗信息 < {MIN_PER_SUB}")
+    short = sum(1 for r in normal if r.sub == "personal_short" and len(r.text) <= PERSONAL_SHORT_MAX)
+    commercial = sum(1 for r in normal if r.sub in COMMERCIAL_SUBS)
+    dialogue = sum(1 for r in normal if r.sub in DIALOGUE_SUBS)
+    for name, have, need in (
+        ("正常", len(normal), MIN_NORMAL),
+        ("正常/短私信", short, MIN_PERSONAL_SHORT),
+        ("正常/商业与服务短信", commercial, MIN_COMMERCIAL),
+        ("正常/客服与销售对话", dialogue, MIN_DIALOGUE),
+    ):
+        if have < need:
+            failures.append(f"{name}: {have} < {need}")
+    for form in ATTEMPT_FORMS:
+        share = form_counts[form] / max(1, len(attempts))
+        if share < MIN_FORM_SHARE:
+            failures.append(f"诈骗信息/{form}: {share:.1%} < {MIN_FORM_SHARE:.0%}")
     if exact:
         failures.append(f"{exact} exact duplicates after normalisation")
     if rate > MAX_NEAR_DUP_RATE:
         failures.append(f"near-duplicate rate {rate:.2%} > {MAX_NEAR_DUP_RATE:.0%}")
+    diversity = {
+        c.name: distinct_4gram_ratio([r.text for r in orig if r.label == c.name]) for c in categories()
+    }
     return {
         "records": len(records),
         "originals": len(orig),
+        "by_type_role": {k: dict(v) for k, v in sorted(by_type.items())},
+        "attempt_forms": dict(form_counts.most_common()),
+        "per_sub": {f"{k[0]}/{k[1]}": v for k, v in sorted(per_sub.items())},
+        "unknown_sub": unknown_sub,
+        "normal": len(normal),
+        "personal_short": short,
+        "commercial": commercial,
+        "dialogue": dialogue,
+        "hard_negatives": sum(r.hard_negative for r in normal),
         "exact_duplicates": exact,
         "near_duplicate_pairs": len(pairs),
         "near_duplicate_rate": round(rate, 4),
-        "normal": len(normal),
-        "hard_negatives": hard,
-        "normal_genres": len(genres),
+        "distinct_4gram_ratio": diversity,
+        "writers": dict(Counter(r.writer for r in orig).most_common()),
         "failures": failures,
         "pairs": pairs,
     }

@@ -14,21 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .categories import ATTEMPT_ID, NORMAL_ID, get_category, get_role
+from fraudwarn.categories import ATTEMPT_ID, NORMAL_ID, get_category, get_role
 
 if TYPE_CHECKING:
-    from .model import OutOfFold
+    from fraudwarn.model.classifier import FraudModel, Scores
 
 
-def group_folds(
-    groups: Sequence[Any], y: Sequence[str], *, k: int = 5, seed: int = 20261122
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Stratified group k-fold: no group crosses train and test, labels spread evenly."""
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    cv = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
-    idx = np.arange(len(y))
-    return [(tr, te) for tr, te in cv.split(idx, np.asarray(y), np.asarray(groups))]
 
 
 def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
@@ -122,27 +113,58 @@ def role_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]
 
 
 def _ordered(ids: set[str]) -> list[str]:
-    from .categories import categories
+    from fraudwarn.categories import categories
 
     order = {c.id: c.index for c in categories()}
     return sorted(ids, key=lambda i: order.get(i, 99))
 
 
-def summarize_oof(oof: OutOfFold, cat_t: float, role_t: float, **extra: Any) -> dict[str, Any]:
-    """Figures for the manifest from out-of-fold scores (after temperature scaling)."""
-    from .model import _softmax
+def verdict_metrics(
+    v: Scores, model: FraudModel, y_cat: np.ndarray, y_role: np.ndarray, hard_negative: np.ndarray | None = None
+) -> dict[str, Any]:
+    """Figures of the verdicts a user sees (category shown, is_fraud, risk), against labels."""
+    y_cat, y_role = np.asarray(y_cat), np.asarray(y_role)
+    cat_ids = np.array(model.category_ids)
+    pred = cat_ids[v.category_index]
+    hard = np.asarray(hard_negative if hard_negative is not None else np.zeros(len(y_cat)), dtype=bool)
+    out: dict[str, Any] = {"category": category_metrics(y_cat, pred, hard_negative=hard)}
+    conf = v.category[np.arange(len(pred)), v.category_index] if len(pred) else np.zeros(0)
+    out["category"]["ece"] = round(expected_calibration_error(conf, pred == y_cat), 4)
+    out["category"]["reliability"] = reliability_table(conf, pred == y_cat)
+    fr = y_cat != NORMAL_ID
+    if fr.any():
+        rp = np.array(model.role_ids)[np.argmax(v.role[fr], axis=1)]
+        out["role"] = role_metrics(y_role[fr], rp)
+        out["role"]["ece"] = round(expected_calibration_error(v.role[fr].max(1), rp == y_role[fr]), 4)
+    attempt = fr & (y_role == ATTEMPT_ID)
+    non = ~attempt
+    normal = ~fr
+    risk = np.array(v.risk)
+    short = np.array([len(t) < 20 for t in v.prepared.texts], dtype=bool)
+    red = np.array([any(h.flag.kind == "red" for h in f) for f in v.prepared.flags], dtype=bool)
+    contradictions = int(
+        np.sum((risk == "高") & ~v.is_fraud)
+        + np.sum(v.is_fraud & ((pred == NORMAL_ID) | (v.role_index != model.role_ids.index(ATTEMPT_ID))))
+        + np.sum((pred == NORMAL_ID) & ((risk == "高") | v.is_fraud))
+    )
 
-    p_cat = _softmax(oof.category_scores / cat_t)
-    pred = np.array(oof.category_ids)[p_cat.argmax(1)]
-    conf = p_cat.max(1)
-    out = {"category": category_metrics(oof.y_cat, pred, **extra)}
-    out["category"]["ece"] = round(expected_calibration_error(conf, pred == oof.y_cat), 4)
-    out["category"]["reliability"] = reliability_table(conf, pred == oof.y_cat)
-    fr = oof.y_cat != NORMAL_ID
-    p_role = _softmax(oof.role_scores[fr] / role_t)
-    rpred = np.array(oof.role_ids)[p_role.argmax(1)]
-    out["role"] = role_metrics(oof.y_role[fr], rpred)
-    out["role"]["ece"] = round(expected_calibration_error(p_role.max(1), rpred == oof.y_role[fr]), 4)
+    def rate(mask: np.ndarray, of: np.ndarray) -> float | None:
+        return round(float(mask[of].mean()), 4) if of.any() else None
+
+    out["fraud"] = {
+        "recall": rate(v.is_fraud, attempt),
+        "precision": round(float(attempt[v.is_fraud].mean()), 4) if v.is_fraud.any() else None,
+        "fpr_normal": rate(v.is_fraud, normal),
+        "fpr_hard_negative": rate(v.is_fraud, normal & hard),
+        "fpr_report_or_warning": rate(v.is_fraud, fr & ~attempt),
+        "ece": round(expected_calibration_error(np.maximum(v.fraud, 1 - v.fraud), (v.fraud >= 0.5) == attempt), 4),
+        "high_share_short_normal": rate(risk == "高", normal & short),
+        "contradictions": contradictions,
+        "red_flag_coverage_attempt": rate(red, attempt),
+        "red_flag_coverage_normal": rate(red, normal),
+        "n_attempt": int(attempt.sum()),
+        "n_non_attempt": int(non.sum()),
+    }
     return out
 
 
@@ -164,8 +186,8 @@ def read_labelled(path: str | Path) -> tuple[list[str], list[str], list[str], li
     import csv
     import json
 
-    from .corpus import load_corpus, read_jsonl
-    from .errors import DataError
+    from fraudwarn.errors import DataError
+    from fraudwarn.training.corpus import load_corpus, read_jsonl
 
     p = Path(path)
     if p.is_dir():
@@ -217,37 +239,22 @@ def _looks_like_corpus(path: Path) -> bool:
 
 
 def evaluate_model(
-    model: Any,
+    model: FraudModel,
     texts: Sequence[str],
     cats: Sequence[str],
     roles: Sequence[str],
     hard: Sequence[bool] | None = None,
+    *,
+    threshold: float | None = None,
 ) -> dict[str, Any]:
-    """Score a fitted model on labelled texts: both heads, fraud-vs-正常, calibration."""
-    from .normalize import normalize
-
-    X = model.features.transform([normalize(t) for t in texts])
-    p_cat, p_role = model.predict_proba(X)
-    pred = np.array(model.category_ids)[p_cat.argmax(1)]
-    y = np.asarray(cats)
-    out: dict[str, Any] = {"category": category_metrics(y, pred, hard_negative=hard)}
-    conf = p_cat.max(1)
-    out["category"]["ece"] = round(expected_calibration_error(conf, pred == y), 4)
-    out["category"]["reliability"] = reliability_table(conf, pred == y)
-    yr = np.asarray(roles)
-    has_role = (y != NORMAL_ID) & (yr != "")
-    if has_role.any():
-        rpred = np.array(model.role_ids)[p_role[has_role].argmax(1)]
-        out["role"] = role_metrics(yr[has_role], rpred)
-        out["role"]["ece"] = round(
-            expected_calibration_error(p_role[has_role].max(1), rpred == yr[has_role]), 4
-        )
-    return out
+    """Score a fitted model on labelled texts through the one scoring path."""
+    v = model.score(texts, threshold=threshold)
+    return verdict_metrics(v, model, np.asarray(cats), np.asarray(roles), np.asarray(hard or [False] * len(texts)))
 
 
 def format_report(report: dict[str, Any]) -> str:
     """A readable Chinese table of an evaluation report."""
-    from .categories import get_category
+    from fraudwarn.categories import get_category
 
     lines = []
     c = report["category"]
@@ -271,9 +278,16 @@ def format_report(report: dict[str, Any]) -> str:
     lines.append("")
     lines.append("混淆矩阵（行：真实，列：预测）")
     ids = c["labels"]
-    lines.append("　　　" + " ".join(f"{i[:6]:>6}" for i in ids))
+    lines.append("　　　" + " ".join(f"{i:>8}" for i in ids))
     for lab, row in zip(ids, c["confusion"]):
-        lines.append(f"{lab[:6]:>6} " + " ".join(f"{v:>6}" for v in row))
+        lines.append(f"{lab:>8} " + " ".join(f"{v:>8}" for v in row))
+    fr = report.get("fraud")
+    if fr:
+        lines.append("")
+        lines.append(
+            f"诈骗判定：召回率 {fr['recall']}　精确率 {fr['precision']}　正常误报率 {fr['fpr_normal']}"
+            f"　难例误报率 {fr['fpr_hard_negative']}　自相矛盾 {fr['contradictions']} 条"
+        )
     r = report.get("role")
     if r:
         lines.append("")

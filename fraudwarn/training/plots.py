@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .errors import FraudwarnError
+from fraudwarn.errors import FraudwarnError
 
 
 def write_plots(report: dict[str, Any], directory: str | Path) -> list[Path]:

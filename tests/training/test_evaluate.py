@@ -2,9 +2,9 @@ import json
 
 import numpy as np
 
-from fraudwarn.evaluate import category_metrics, expected_calibration_error, read_labelled, role_metrics
+from fraudwarn.training.evaluate import category_metrics, expected_calibration_error, read_labelled, role_metrics
 
-from .conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, run_cli
 
 
 def test_category_metrics_on_a_small_table():

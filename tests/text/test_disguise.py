@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fraudwarn.attack import TRICKS, attack
-from fraudwarn.normalize import normalize
+from fraudwarn.text.disguise import TRICKS, attack
+from fraudwarn.text.normalize import normalize
 
 SAMPLE = "刷单兼职，加微信 lisa_8866，先垫付后返利，转账到银行卡，日赚500元"
 

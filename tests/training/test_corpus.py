@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from fraudwarn.corpus import (
+from fraudwarn.training.corpus import (
     Record,
     default_corpus_dir,
     gate_report,
@@ -15,7 +15,7 @@ from fraudwarn.corpus import (
     read_jsonl,
 )
 from fraudwarn.errors import DataError
-from fraudwarn.evaluate import group_folds
+from fraudwarn.training.fit import group_folds
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_no_exact_duplicates_and_few_near_duplicates(gates):
 
 
 def test_corpus_card_is_generated_from_the_data(corpus):
-    from fraudwarn.corpus_card import render_card
+    from fraudwarn.training.card import render_card
 
     committed = (default_corpus_dir().parent / "CORPUS.md").read_text("utf-8")
     assert render_card(corpus) == committed, "data/CORPUS.md is stale: run fraudwarn corpus card"

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fraudwarn.normalize import deobfuscate, fold_whitespace, normalize, remove_invisible, to_simplified
+from fraudwarn.text.normalize import deobfuscate, fold_whitespace, normalize, remove_invisible, to_simplified
 
 
 @pytest.mark.parametrize(

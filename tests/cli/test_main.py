@@ -3,9 +3,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from fraudwarn.cli import main
+from fraudwarn.cli.main import main
 
-from .conftest import RESULT_FIELDS, run_cli
+from tests.conftest import RESULT_FIELDS, run_cli
 
 
 def test_classify_argument_human_output(mini_model_dir):

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fraudwarn.indicators import extract_indicators
+from fraudwarn.text.indicators import extract_indicators
 
 
 def kinds(text):

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from fraudwarn.batch import BatchOptions, run_batch
+from fraudwarn.batch.run import BatchOptions, run_batch
 
-from .conftest import FIXTURES, fraudwarn_cmd, run_cli
+from tests.conftest import FIXTURES, fraudwarn_cmd, run_cli
 
 
 def _rows(path):

@@ -4,9 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fraudwarn
-from fraudwarn.explain import term_spans
+from fraudwarn.model.explain import term_spans
 
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 
 def test_term_spans_ignore_width_case_spacing_and_script():

@@ -1,0 +1,87 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fraudwarn.model.classifier import prepare
+from fraudwarn.model.features import FeatureSpace, word_analyzer
+from fraudwarn.text.normalize import normalize
+from fraudwarn.training.fit import fit_feature_space
+
+
+@pytest.fixture(scope="module")
+def fitted(mini_records):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    norm = [normalize(r.text) for r in mini_records]
+    space = fit_feature_space(norm)
+    words = TfidfVectorizer(analyzer=word_analyzer, min_df=2, sublinear_tf=True).fit(norm)
+    chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True).fit(norm)
+    return space, words, chars
+
+
+def _sklearn_rows(words, chars, space, texts):
+    # scikit-learn's own transform, re-ordered into the feature space's columns
+    a = words.transform(texts).toarray()
+    b = chars.transform(texts).toarray()
+    w = np.zeros((len(texts), len(space.word_terms)))
+    c = np.zeros((len(texts), len(space.char_terms)))
+    for t, j in words.vocabulary_.items():
+        w[:, space.word_vocab[t]] = a[:, j]
+    for t, j in chars.vocabulary_.items():
+        c[:, space.char_vocab[t]] = b[:, j]
+    return np.hstack([w, c])
+
+
+def test_tfidf_blocks_equal_scikit_learn(fitted, mini_records):
+    space, words, chars = fitted
+    texts = [*(normalize(r.text) for r in mini_records), "", "完全没见过的字词组合", "刷单 <url> 刷单刷单"]
+    ours = space.transform(texts, [[] for _ in texts]).toarray()[:, : space.flag_offset]
+    assert np.allclose(ours, _sklearn_rows(words, chars, space, texts), atol=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=60))
+def test_tfidf_blocks_equal_scikit_learn_on_arbitrary_text(fitted, text):
+    space, words, chars = fitted
+    t = normalize(text)
+    ours = space.transform([t], [[]]).toarray()[:, : space.flag_offset]
+    assert np.allclose(ours, _sklearn_rows(words, chars, space, [t]), atol=1e-6)
+
+
+def test_flag_columns_are_set_for_matched_flags(fitted):
+    space = fitted[0]
+    p = prepare(["请把验证码告诉我，我帮你退款"])
+    X = space.transform(p.norm, [[h.flag.id for h in f] for f in p.flags]).toarray()
+    on = {space.feature_name(j)[1] for j in np.nonzero(X[0])[0] if j >= space.flag_offset}
+    assert "share_code" in on
+
+
+def test_feature_space_round_trips_through_plain_arrays(fitted):
+    space = fitted[0]
+    back = FeatureSpace.from_arrays(space.to_arrays())
+    texts = ["先交保证金才能放款", "妈我到家了"]
+    flags = [["fee_before_money"], []]
+    assert np.array_equal(space.transform(texts, flags).toarray(), back.transform(texts, flags).toarray())
+    assert all(a.dtype != object for a in space.to_arrays().values())
+
+
+def test_word_analyzer_gives_unigrams_and_bigrams_without_punctuation():
+    grams = word_analyzer(normalize("先交保证金，才能放款"))
+    assert "保证金" in grams and "放款" in grams
+    assert not any(g in {",", "，"} for g in grams)
+    assert any(" " in g for g in grams)  # bigrams
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("刷单兼职日结先垫付后返佣金，。！ ab12._-#&%您好京东客服退款\n😊")),
+        max_size=60,
+    )
+)
+def test_block_wise_tokenisation_equals_jieba(text):
+    from fraudwarn.text.tokenize import _tokenizer, tokenize
+
+    expected = [w for w in _tokenizer().lcut(text, HMM=False) if not w.isspace()]
+    assert tokenize(text) == expected
