@@ -14,7 +14,7 @@ from fraudwarn.model.artifact import load
 from fraudwarn.model.classifier import FraudModel, Scores
 from fraudwarn.model.explain import explain_row, term_spans
 from fraudwarn.result import Classification, RedFlag, TopCategory
-from fraudwarn.text.indicators import extract_indicators
+from fraudwarn.text.indicators import extract_indicators, unique_indicators
 from fraudwarn.text.redflags import RED, FlagHit
 
 #: Longest message accepted by classify (in UTF-8 bytes); longer input is refused.
@@ -95,7 +95,7 @@ def build_results(
                     for k in order[:3]
                 ),
                 evidence=explain_row(model, v.X[i], cid, text, top_k=top_k) if explain else (),
-                indicators=tuple(extract_indicators(text)) if indicators else (),
+                indicators=tuple(unique_indicators(extract_indicators(text))) if indicators else (),
                 red_flags=_flags(text, hits, plain, RED),
                 legit_signals=_flags(text, hits, plain, "legit"),
             )

@@ -83,17 +83,49 @@ def detect_format(path: str, forced: str | None = None) -> str:
 
 
 def detect_encoding(sample: bytes) -> str:
-    """The file's encoding from its first bytes: BOMs first, then strict UTF-8, then a detector."""
+    """The file's encoding from its first bytes (see :func:`detect_encoding_info`)."""
+    return detect_encoding_info(sample)[0]
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 only when the NUL pattern is unambiguous: most code units of ASCII-heavy text."""
+    if len(sample) < 16 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    n = len(even)
+    if odd.count(0) >= 0.6 * n and even.count(0) <= 0.05 * n:
+        return "utf-16-le"
+    if even.count(0) >= 0.6 * n and odd.count(0) <= 0.05 * n:
+        return "utf-16-be"
+    return None
+
+
+def _cjk_share(text: str) -> float:
+    visible = [ch for ch in text if not ch.isspace() and ch.isprintable()]
+    return sum(1 for ch in visible if _CJK.match(ch)) / max(1, len(visible))
+
+
+def detect_encoding_info(sample: bytes) -> tuple[str, float, str]:
+    """(encoding, confidence 0–1, how it was decided) for a Chinese message dump.
+
+    Order, for short files above all: BOMs; strict UTF-8; mostly-UTF-8 dumps with a few foreign
+    lines; strict GB18030 when the result reads as Chinese; UTF-16 without a BOM only when the
+    NUL pattern is unambiguous; only then a statistical detector (charset-normalizer).
+    A one-line GBK file is too short for statistics, and GB18030 decodes it exactly.
+    """
     if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", 1.0, "BOM"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return "utf-16", 1.0, "BOM"
+    wide = _utf16_without_bom(sample)
+    if wide:
+        return wide, 0.8, "UTF-16 without BOM (NUL pattern)"
     try:
         sample.decode("utf-8")
-        return "utf-8"
+        return "utf-8", 1.0 if not sample.isascii() else 0.9, "strict UTF-8"
     except UnicodeDecodeError as e:
         if e.start >= len(sample) - 3:  # a character cut at the sample's end
-            return "utf-8"
+            return "utf-8", 0.95, "strict UTF-8 (sample cut inside a character)"
     # Mostly UTF-8 with a few foreign lines (dumps glued together): stay UTF-8 and let
     # the line decoder fall back per line.
     good = bad = 0
@@ -110,16 +142,31 @@ def detect_encoding(sample: bytes) -> str:
             else:
                 bad += 1
     if good >= bad:
-        return "utf-8"
+        return "utf-8", good / max(1, good + bad), "mostly UTF-8, other lines decoded one by one"
+    cut = sample
+    for _ in range(4):  # the sample may end inside a character
+        try:
+            text = cut.decode("gb18030")
+            break
+        except UnicodeDecodeError:
+            cut = cut[:-1]
+    else:
+        text = None
+    if text is not None:
+        share = _cjk_share(text)
+        if share >= 0.3 and _plausible_chinese(text):
+            return "gb18030", min(1.0, 0.6 + share / 2), "strict GB18030, reads as Chinese"
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample[:_SAMPLE]).best()
     name = (best.encoding if best else "gb18030").lower().replace("_", "-")
     if name in ("gb2312", "gbk", "gb18030", "hz", "cp936"):
-        return "gb18030"  # the superset: decodes every GBK and GB2312 file
+        return "gb18030", 0.6, "charset-normalizer"
     if name.startswith(("utf-8", "ascii")):
-        return "utf-8"
-    return name
+        return "utf-8", 0.5, "charset-normalizer"
+    if name.startswith("utf-16") and not wide:
+        name = "gb18030" if text is not None else "utf-8"
+    return name, 0.3, "charset-normalizer (uncertain)"
 
 
 def _plausible_chinese(text: str) -> bool:
@@ -209,9 +256,14 @@ class Source:
                 codecs.lookup(encoding)
             except LookupError as e:
                 raise InputError(f"不认识的编码“{encoding}”，可用如 utf-8、gb18030、utf-16。") from e
-        self.encoding = encoding or detect_encoding(sample)
+        if encoding:
+            self.encoding, self.encoding_confidence, self.encoding_reason = encoding, 1.0, "--encoding"
+        else:
+            self.encoding, self.encoding_confidence, self.encoding_reason = detect_encoding_info(sample)
         self.text_column = text_column
         self.id_column = id_column
+        #: the text column or field actually used (known once reading has started)
+        self.text_field: str | None = text_column
 
     @property
     def bytes_read(self) -> int:
@@ -261,7 +313,7 @@ class Source:
             yield InputRecord(n, str(n), None if err else line, err)
 
     def _jsonl(self) -> Iterator[InputRecord]:
-        field = self.text_column or "text"
+        field = self.text_column
         decoder = _LineDecoder(self.encoding)
         for n, line in self._lines(decoder):
             if n in decoder.bad_lines:
@@ -278,6 +330,12 @@ class Source:
             if not isinstance(obj, dict):
                 yield InputRecord(n, str(n), None, "JSON 不是对象")
                 continue
+            if field is None:  # the first object decides, with the same guesses as CSV headers
+                keys = [str(k) for k in obj]
+                lowered = [k.lower() for k in keys]
+                guess = next((g for g in TEXT_COLUMN_GUESSES if g in lowered), None)
+                field = keys[lowered.index(guess)] if guess else "text"
+                self.text_field = field
             rid = obj.get(self.id_column) if self.id_column else None
             rid = str(n) if rid is None else str(rid)
             text = obj.get(field)
@@ -301,6 +359,7 @@ class Source:
             raise InputError(f"CSV 表头无法解析：{e}") from e
         header = [h.strip().lstrip("\ufeff") for h in header]
         col = self._pick_column(header, self.text_column, "--text-column")
+        self.text_field = header[col]
         id_col = self._pick_column(header, self.id_column, "--id-column") if self.id_column else None
         number = 0
         last_line = reader.line_num

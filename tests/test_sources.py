@@ -107,3 +107,48 @@ def test_arbitrary_bytes_give_one_record_per_line(tmp_path_factory, lines):
     with Source(str(p), encoding="utf-8") as src:
         recs = list(src)
     assert len(recs) == len(lines)
+
+
+SHORT_LINES = ["先交解冻费才能放款", "到家没", "明天见", "你好在吗", "刷单日结三百", "妈我到了", "好的收到",
+               "晚上吃啥", "钱转你了", "老地方见", "在干嘛", "想你了", "快递到了吗", "下班了没", "帮我带个饭"]
+
+
+def test_two_hundred_short_gbk_files_decode_exactly(tmp_path):
+    import random
+
+    rng = random.Random(16)
+    for n in range(200):
+        lines = [rng.choice(SHORT_LINES) + rng.choice(["", "！", "。。", "~", "?"]) for _ in range(rng.randint(1, 5))]
+        p = tmp_path / f"{n}.txt"
+        p.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
+        with Source(str(p)) as src:
+            got = [r.text for r in src]
+        assert got == lines, (src.encoding, lines)
+
+
+def test_short_file_with_a_nul_is_not_taken_for_utf16(tmp_path):
+    p = tmp_path / "x.txt"
+    p.write_bytes(b"ab\x00c\n\x00d")
+    with Source(str(p)) as src:
+        assert not src.encoding.startswith("utf-16")
+        assert len(list(src)) == 2
+
+
+def test_utf16_without_bom_is_accepted_when_the_nul_pattern_is_unambiguous(tmp_path):
+    p = tmp_path / "x.txt"
+    p.write_bytes("hello world, this is ascii text\nsecond line here\n".encode("utf-16-le"))
+    with Source(str(p)) as src:
+        assert src.encoding == "utf-16-le"
+        assert [r.text for r in src] == ["hello world, this is ascii text", "second line here"]
+
+
+def test_jsonl_text_field_is_detected_like_csv_headers(tmp_path):
+    import json
+
+    p = tmp_path / "x.jsonl"
+    p.write_text("".join(json.dumps({"content": f"消息{i}"}, ensure_ascii=False) + "\n" for i in range(15)), "utf-8")
+    with Source(str(p)) as src:
+        recs = list(src)
+        assert src.text_field == "content"
+    assert [r.text for r in recs] == [f"消息{i}" for i in range(15)]
+    assert all(r.error is None for r in recs)

@@ -15,6 +15,7 @@ import io
 import json
 import multiprocessing as mp
 import os
+import re
 import signal
 import threading
 import time
@@ -78,11 +79,12 @@ def _init_worker(model_dir: str | None) -> None:
         _MODEL = load_model(model_dir)
 
 
-def _indicators(text: str, mask: bool) -> list[dict[str, str]]:
-    from fraudwarn.text.indicators import extract_indicators, mask_pii
+def _indicators(text: str, mask: bool) -> list[dict[str, Any]]:
+    from fraudwarn.text.indicators import extract_indicators, mask_pii, unique_indicators
 
     return [
-        {"kind": i.kind, "value": mask_pii(i.value) if mask else i.value} for i in extract_indicators(text)
+        {"kind": i.kind, "value": mask_pii(i.value) if mask else i.value, "count": i.count}
+        for i in unique_indicators(extract_indicators(text))
     ]
 
 
@@ -256,11 +258,25 @@ class Summary:
 
 
 # -- the run ---------------------------------------------------------------------------------
-def _chunks(source: Source, size: int, skip: int) -> Iterator[list[InputRecord]]:
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+class _TextStats:
+    """Counts decoded texts without any Chinese character: many of them hint at a wrong encoding."""
+
+    def __init__(self) -> None:
+        self.texts = 0
+        self.no_cjk = 0
+
+
+def _chunks(source: Source, size: int, skip: int, stats: _TextStats | None = None) -> Iterator[list[InputRecord]]:
     chunk: list[InputRecord] = []
     for rec in source:
         if rec.number <= skip:
             continue
+        if stats is not None and rec.text:
+            stats.texts += 1
+            stats.no_cjk += not _CJK.search(rec.text)
         chunk.append(rec)
         if len(chunk) >= size:
             yield chunk
@@ -326,6 +342,7 @@ def run_batch(
         "model_sha256": _MODEL.manifest.get("model_sha256"),
     }
     done, written, summary = 0, 0, Summary()
+    text_stats = _TextStats()
     if resume:
         if input_path == "-":
             source.close()
@@ -370,7 +387,7 @@ def run_batch(
                 if progress:
                     progress(done, source.bytes_read, source.size)
 
-            chunks = _chunks(source, options.chunk_size, done)
+            chunks = _chunks(source, options.chunk_size, done, text_stats)
             if jobs == 1:
                 for chunk in chunks:
                     commit(score_records(chunk, options))
@@ -412,8 +429,28 @@ def run_batch(
         "rows_per_second": round(summary.rows / elapsed, 1) if elapsed > 0 else None,
         "resumed_from": resumed_from or None,
         "model_sha256": fingerprint["model_sha256"],
+        "encoding": source.encoding,
+        "encoding_confidence": round(source.encoding_confidence, 2),
+        "encoding_reason": source.encoding_reason,
+        "text_field": source.text_field,
+        "warnings": _input_warnings(source, text_stats),
     }
     return result
+
+
+def _input_warnings(source: Source, stats: _TextStats) -> list[str]:
+    out = []
+    if source.encoding_confidence < 0.5:
+        out.append(
+            f"输入编码判断不确定（{source.encoding}，置信度 {source.encoding_confidence:.0%}）："
+            "请核对结果，必要时用 --encoding 指定（如 gb18030、utf-8）。"
+        )
+    if stats.texts >= 5 and stats.no_cjk / stats.texts > 0.5:
+        out.append(
+            f"{stats.no_cjk / stats.texts:.0%} 的记录不含任何汉字：编码可能不对，或这不是中文消息数据；"
+            "可用 --encoding 指定编码。"
+        )
+    return out
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:

@@ -138,6 +138,7 @@ _KIND_NAMES = {
     "qq": "QQ",
     "wechat": "微信",
     "bank_card": "银行卡",
+    "id_number": "身份证号",
     "money": "金额",
     "app": "应用/平台",
 }
@@ -598,6 +599,12 @@ def _format_summary(s: dict[str, Any]) -> str:
         lines.append("类型：" + "、".join(f"{k} {v:,}" for k, v in s["by_category"].items()))
     if s["by_role"]:
         lines.append("性质：" + "、".join(f"{k} {v:,}" for k, v in s["by_role"].items()))
+    enc = f"输入编码 {s['encoding']}（置信度 {s['encoding_confidence']:.0%}，{s['encoding_reason']}）"
+    if s.get("text_field"):
+        enc += f"；文本字段 “{s['text_field']}”"
+    lines.append(enc)
+    for w in s.get("warnings", []):
+        lines.append(click.style("注意：" + w, fg="yellow"))
     lines.append(f"结果：{s['output']}")
     return "\n".join(lines)
 

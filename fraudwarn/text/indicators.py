@@ -16,7 +16,23 @@ from importlib import resources
 
 from fraudwarn.text import patterns as P
 
-KINDS = ("url", "email", "phone", "qq", "wechat", "bank_card", "money", "app")
+KINDS = ("url", "email", "phone", "qq", "wechat", "id_number", "bank_card", "money", "app")
+#: Trailing characters a URL regex swallows but a writer meant as punctuation.
+_URL_TAIL = ".,;:!?)]}'\"-_~*&#@=+/%"
+#: At most this many indicators are listed per message (distinct values, most frequent first).
+MAX_INDICATORS = 50
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def valid_id_number(value: str) -> bool:
+    """The GB 11643 checksum of an 18-character resident identity number."""
+    v = value.upper()
+    if len(v) != 18 or not v[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(v[:17], _ID_WEIGHTS))
+    return _ID_CHECK[total % 11] == v[17]
 
 
 @dataclass(frozen=True)
@@ -25,6 +41,7 @@ class Indicator:
     value: str
     start: int
     end: int
+    count: int = 1  # occurrences of this (kind, value) in the text, after de-duplication
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -62,7 +79,12 @@ def extract_indicators(text: str) -> list[Indicator]:
         found.append(Indicator(kind, _clean(raw), start, end))
 
     for m in P.URL.finditer(text):
-        add("url", *m.span())
+        start, end = m.span()
+        while end > start and text[end - 1] in _URL_TAIL and not text[start:end].endswith("://"):
+            if text[end - 1] == "/" and text[start:end].count("/") > 2:
+                break  # a path's own slash stays
+            end -= 1
+        add("url", start, end)
     for m in P.EMAIL.finditer(text):
         add("email", *m.span())
     for m in P.WECHAT.finditer(text):
@@ -70,6 +92,9 @@ def extract_indicators(text: str) -> list[Indicator]:
         add("wechat", *m.span(g))
     for m in P.QQ.finditer(text):
         add("qq", *m.span(1), value=m.group(1).replace(" ", ""))
+    for m in P.ID_CARD.finditer(text):
+        if valid_id_number(m.group(0)):
+            add("id_number", *m.span(), value=m.group(0).upper())
     for m in P.BANK_CARD.finditer(text):
         add("bank_card", *m.span(), value=re.sub(r"[ -]", "", m.group(0)))
     for m in P.PHONE.finditer(text):
@@ -80,6 +105,21 @@ def extract_indicators(text: str) -> list[Indicator]:
         add("app", *m.span())
     found.sort(key=lambda i: i.start)
     return found
+
+
+def unique_indicators(found: list[Indicator], *, limit: int = MAX_INDICATORS) -> list[Indicator]:
+    """Distinct (kind, value) pairs, first span kept, with their count; most frequent first, capped.
+
+    One long message can repeat a WeChat id thousands of times; a reader wants it once, with a count.
+    """
+    from collections import Counter
+
+    counts = Counter((i.kind, i.value) for i in found)
+    first: dict[tuple[str, str], Indicator] = {}
+    for i in found:
+        first.setdefault((i.kind, i.value), i)
+    ranked = sorted(first.values(), key=lambda i: (-counts[(i.kind, i.value)], i.start))[:limit]
+    return [Indicator(i.kind, i.value, i.start, i.end, counts[(i.kind, i.value)]) for i in ranked]
 
 
 def _mask_digits(s: str, keep_head: int, keep_tail: int) -> str:

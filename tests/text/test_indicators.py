@@ -45,3 +45,30 @@ def test_extraction_never_raises_and_spans_do_not_overlap(text):
         assert 0 <= ind.start < ind.end <= len(text)
         assert ind.start >= last_end
         last_end = ind.end
+
+
+def test_an_id_number_with_a_valid_checksum_is_not_a_bank_card():
+    from fraudwarn.text.indicators import valid_id_number
+
+    found = extract_indicators("我的身份证号11010519491231002X，卡号6222021234567890123")
+    kinds = {i.kind: i.value for i in found}
+    assert kinds["id_number"] == "11010519491231002X"
+    assert kinds["bank_card"] == "6222021234567890123"
+    assert valid_id_number("11010519491231002X") and not valid_id_number("110105194912310021")
+
+
+@pytest.mark.parametrize("tail", ["。", "，", ".", ")", "!", "；"])
+def test_urls_lose_trailing_punctuation(tail):
+    found = extract_indicators(f"点击 http://t.cn/A6xYz9Kq{tail}领取")
+    assert [i.value for i in found if i.kind == "url"] == ["http://t.cn/A6xYz9Kq"]
+
+
+def test_indicators_are_deduplicated_with_counts_and_capped():
+    from fraudwarn.text.indicators import MAX_INDICATORS, unique_indicators
+
+    text = "加微信 lisa_8866 " * 500 + " ".join(f"QQ {10000000 + k}" for k in range(80))
+    uniq = unique_indicators(extract_indicators(text))
+    assert len(uniq) == MAX_INDICATORS
+    counts = {(i.kind, i.value): i.count for i in uniq}
+    assert counts[("wechat", "lisa_8866")] == 500 and counts[("app", "微信")] == 500
+    assert [i.count for i in uniq] == sorted((i.count for i in uniq), reverse=True)
