@@ -24,7 +24,7 @@ def test_non_editable_install_loads_the_shipped_model(tmp_path):
         check=True,
         capture_output=True,
     )
-    assert (target / "fraudwarn" / "shipped" / "model.joblib").is_file()
+    assert (target / "fraudwarn" / "shipped" / "model.npz").is_file()
     code = (
         "import fraudwarn, json;"
         "from fraudwarn.model.artifact import default_model_dir;"
@@ -40,6 +40,17 @@ def test_non_editable_install_loads_the_shipped_model(tmp_path):
     assert out["file"].startswith(str(target))
     assert out["dir"].startswith(str(target))
     assert out["cat"]
+
+    # Training commands after a non-editable install: the corpus comes from the working directory,
+    # and nothing is ever written into the installed package.
+    cli = [sys.executable, "-c", "from fraudwarn.cli import main; main()"]
+    p = subprocess.run([*cli, "corpus", "check"], cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert p.returncode != 0 and "--data" in p.stderr and "Traceback" not in p.stderr
+    p = subprocess.run([*cli, "train", "--data", str(ROOT / "data" / "corpus"), "--folds", "0"],
+                       cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert p.returncode != 0 and "--out" in p.stderr and "Traceback" not in p.stderr
+    p = subprocess.run([*cli, "corpus", "check", "--json"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert "Traceback" not in p.stderr and json.loads(p.stdout)["records"] > 0
 
 
 def test_source_checkout_finds_models_folder():

@@ -2,7 +2,6 @@ import pytest
 
 import fraudwarn
 from fraudwarn.errors import InputError
-
 from tests.conftest import RESULT_FIELDS
 
 

@@ -231,7 +231,7 @@ def classify(
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="模型输出目录（默认 models/，即随包发布的模型）。",
+    help="模型输出目录；在项目检出目录中运行时默认为 ./models，其他位置必须指定。",
 )
 @click.option(
     "--folds",
@@ -282,9 +282,10 @@ def corpus() -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def corpus_check(data_dir: Path | None, as_json: bool) -> None:
     """检查语料的质量门槛（数量、渠道、重复、近重复）；不达标时退出码为 1。"""
-    from fraudwarn.training.corpus import gate_report, load_corpus
+    from fraudwarn.training.corpus import default_corpus_dir, gate_report, load_corpus
 
-    report = gate_report(load_corpus(data_dir))
+    d = data_dir or default_corpus_dir()
+    report = gate_report(load_corpus(d), scenario_file=d.parent / "scenarios.yaml")
     report.pop("pairs")
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -296,6 +297,34 @@ def corpus_check(data_dir: Path | None, as_json: bool) -> None:
             click.echo(click.style(f"未达标：{f}", fg="red"))
     if report["failures"]:
         sys.exit(EXIT_ERROR)
+
+
+@corpus.command("audit", context_settings=CONTEXT)
+@data_option()
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("data/audit/label_issues.jsonl"),
+    show_default=True, help="可疑标注的输出文件（JSONL，最可疑的在前）。",
+)
+def corpus_audit(data_dir: Path | None, output: Path) -> None:
+    """用 cleanlab 在交叉验证预测上找出可能标错的记录，写成复核清单。"""
+    from fraudwarn.training.audit import find_issues, write_issues
+    from fraudwarn.training.corpus import load_corpus
+
+    records = load_corpus(data_dir)
+    issues = find_issues(records)
+    write_issues(issues, output)
+    click.echo(f"{len(records)} 条记录中 {len(issues)} 条可能标错，已写入 {output}", err=True)
+
+
+@corpus.command("apply-review", context_settings=CONTEXT)
+@click.argument("review", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@data_option()
+def corpus_apply_review(review: Path, data_dir: Path | None) -> None:
+    """把复核结论（每行 {"id", "decision": keep/relabel/drop, "label", "role", "reason"}）写回语料。"""
+    from fraudwarn.training.audit import apply_review
+
+    counts = apply_review(review, data_dir)
+    click.echo("复核结论：" + "、".join(f"{k} {v}" for k, v in counts.items()), err=True)
 
 
 @corpus.command("card", context_settings=CONTEXT)

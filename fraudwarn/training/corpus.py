@@ -92,7 +92,22 @@ class Record:
 
 
 def default_corpus_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "data" / "corpus"
+    """``./data/corpus`` of the working directory: the corpus lives in a checkout, never in site-packages."""
+    d = Path.cwd() / "data" / "corpus"
+    if not d.is_dir():
+        raise DataError(
+            f"当前目录下没有语料目录 {d}：请在项目检出目录中运行，或用 --data 指定语料目录（或标注文件）。"
+        )
+    return d
+
+
+def checkout_root() -> Path | None:
+    """The working directory if it is a fraudwarn source checkout (pyproject.toml + models/), else None."""
+    cwd = Path.cwd()
+    pyproject = cwd / "pyproject.toml"
+    if (cwd / "models").is_dir() and pyproject.is_file() and 'name = "fraudwarn"' in pyproject.read_text("utf-8"):
+        return cwd
+    return None
 
 
 def _check(rec: dict[str, Any], where: str) -> Record:

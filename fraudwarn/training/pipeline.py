@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from fraudwarn.categories import NORMAL_ID
+from fraudwarn.errors import DataError
 from fraudwarn.model.artifact import default_model_dir, save
 from fraudwarn.training.corpus import ATTEMPT_FORMS, Record, data_sha256, default_corpus_dir, load_corpus
 from fraudwarn.training.fit import (
@@ -128,6 +129,16 @@ def leave_one_out(
     return out
 
 
+def default_output_dir() -> Path:
+    """``./models`` when run from a checkout; anywhere else the caller must say where (``--out``)."""
+    from fraudwarn.training.corpus import checkout_root
+
+    root = checkout_root()
+    if root is None:
+        raise DataError("不在项目检出目录中运行：请用 --out 指定模型输出目录（不会写入已安装的程序包）。")
+    return root / "models"
+
+
 def train_from_corpus(
     data_dir: str | Path | None = None,
     out_dir: str | Path | None = None,
@@ -140,6 +151,10 @@ def train_from_corpus(
 ) -> dict[str, Any]:
     """Train on the whole corpus, calibrate on held-out folds, save model and manifest."""
     t0 = time.perf_counter()
+    out = Path(out_dir) if out_dir is not None else default_output_dir()  # fail before hours of work
+    installed = Path(default_model_dir()).resolve()
+    if out.resolve() == installed and "site-packages" in str(installed):
+        raise DataError(f"拒绝写入已安装的模型目录 {installed}：请用 --out 指定一个新目录。")
     d = Path(data_dir) if data_dir is not None else default_corpus_dir()
     records = load_corpus(d)
     progress(f"读取语料 {len(records)} 条")
@@ -162,9 +177,7 @@ def train_from_corpus(
             only=[f for f in ATTEMPT_FORMS if any(r.form == f for r in records)], progress=progress)
     model.manifest["training_seconds"] = round(time.perf_counter() - t0, 1)
     model.manifest["seed"] = SEED
-    if out_dir is None:
-        out_dir = default_model_dir()
-    mpath = save(model, out_dir)
+    mpath = save(model, out)
     manifest = dict(model.manifest)
     manifest["_path"] = str(mpath.parent)
     return manifest

@@ -9,7 +9,6 @@ import time
 import pytest
 
 from fraudwarn.batch.run import BatchOptions, run_batch
-
 from tests.conftest import FIXTURES, fraudwarn_cmd, run_cli
 
 

@@ -4,7 +4,6 @@ import pytest
 from click.testing import CliRunner
 
 from fraudwarn.cli.main import main
-
 from tests.conftest import RESULT_FIELDS, run_cli
 
 

@@ -5,7 +5,6 @@ from hypothesis import strategies as st
 
 import fraudwarn
 from fraudwarn.model.explain import term_spans
-
 from tests.conftest import run_cli
 
 

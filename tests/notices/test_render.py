@@ -1,6 +1,6 @@
-import os
 import datetime as dt
 import itertools
+import os
 import re
 from pathlib import Path
 
@@ -18,7 +18,6 @@ from fraudwarn.notices.render import (
     render,
     sanitize,
 )
-
 from tests.conftest import run_cli
 
 DATE = dt.date(2026, 11, 22)

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from fraudwarn.errors import DataError
 from fraudwarn.training.corpus import (
     Record,
     default_corpus_dir,
@@ -14,7 +15,6 @@ from fraudwarn.training.corpus import (
     near_duplicate_pairs,
     read_jsonl,
 )
-from fraudwarn.errors import DataError
 from fraudwarn.training.fit import group_folds
 
 

@@ -2,8 +2,12 @@ import json
 
 import numpy as np
 
-from fraudwarn.training.evaluate import category_metrics, expected_calibration_error, read_labelled, role_metrics
-
+from fraudwarn.training.evaluate import (
+    category_metrics,
+    expected_calibration_error,
+    read_labelled,
+    role_metrics,
+)
 from tests.conftest import FIXTURES, run_cli
 
 
