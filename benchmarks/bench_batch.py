@@ -35,10 +35,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from fraudwarn.categories import NORMAL_ID  # noqa: E402
-from fraudwarn.training.corpus import load_corpus  # noqa: E402
-from fraudwarn.training.evaluate import group_folds  # noqa: E402
 from fraudwarn.model.classifier import DEFAULT_C, cross_val_scores  # noqa: E402
 from fraudwarn.text.normalize import normalize  # noqa: E402
+from fraudwarn.training.corpus import load_corpus  # noqa: E402
+from fraudwarn.training.evaluate import group_folds  # noqa: E402
 
 
 def build_dump(texts: list[str], n: int, path: Path, seed: int = 1) -> None:

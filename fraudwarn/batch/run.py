@@ -152,9 +152,9 @@ def score_records(records: list[InputRecord], options: BatchOptions) -> list[dic
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     out = []
-    for rec, core, st in zip(records, cores, status):
+    for rec, maybe_core, st in zip(records, cores, status):
         row: dict[str, Any] = {"id": rec.id}
-        row.update(core or _EMPTY_CORE)
+        row.update(maybe_core or _EMPTY_CORE)
         row["status"] = st
         if options.keep_text:
             row["text"] = mask_pii(rec.text) if (options.mask_pii and rec.text) else rec.text

@@ -104,7 +104,7 @@ def save(model: FraudModel, directory: str | Path) -> Path:
     path = directory / MODEL_FILE
     tmp = directory / (MODEL_FILE + ".tmp")
     with open(tmp, "wb") as f:
-        np.savez(f, **to_arrays(model))
+        np.savez(f, **to_arrays(model))  # type: ignore[arg-type]
     tmp.replace(path)
     computed = {
         "format_version", "created", "versions", "model_file", "model_sha256", "categories", "roles",

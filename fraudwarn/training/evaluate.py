@@ -52,7 +52,8 @@ def reliability_table(confidence: np.ndarray, correct: np.ndarray, bins: int = 1
 
 
 def category_metrics(
-    y_true: Sequence[str], y_pred: Sequence[str], *, hard_negative: Sequence[bool] | None = None
+    y_true: Sequence[str] | np.ndarray, y_pred: Sequence[str] | np.ndarray, *,
+    hard_negative: Sequence[bool] | np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Accuracy, macro-F1, per-class P/R/F1, fraud-vs-正常 recall and false-positive rate."""
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support

@@ -169,11 +169,11 @@ def out_of_fold(ts: TrainingSet, folds: Sequence[tuple[np.ndarray, np.ndarray]],
         progress(f"第 {k}/{len(folds)} 折：训练 {len(tr)} 条，测试 {len(te)} 条")
         cat, role = fit_heads(ts.X[tr], ts.y_cat[tr], ts.y_role[tr], c=c)
         Xte = ts.X[te]
-        cs[np.ix_(te, [cat_ids.index(x) for x in cat.classes])] = cat.scores(Xte)
+        cs[np.ix_(te, np.array([cat_ids.index(x) for x in cat.classes]))] = cat.scores(Xte)
         missing = [j for j, x in enumerate(cat_ids) if x not in cat.classes]
         if missing:
-            cs[np.ix_(te, missing)] = -1e9
-        rs[np.ix_(te, [role_ids.index(x) for x in role.classes])] = role.scores(Xte)
+            cs[np.ix_(te, np.array(missing))] = -1e9
+        rs[np.ix_(te, np.array([role_ids.index(x) for x in role.classes]))] = role.scores(Xte)
         tested.append(te)
     return OutOfFold(cs, rs, cat_ids, role_ids, np.concatenate(tested) if tested else np.zeros(0, int))
 
@@ -235,7 +235,7 @@ def threshold_curve(p_fraud: np.ndarray, is_attempt: np.ndarray, hard_negative: 
     return rows
 
 
-def group_folds(groups: Sequence[Any], y: Sequence[str], *, k: int = 5, seed: int = SEED
+def group_folds(groups: Sequence[Any] | np.ndarray, y: Sequence[str] | np.ndarray, *, k: int = 5, seed: int = SEED
                 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Stratified group k-fold: no group crosses train and test, labels spread evenly."""
     from sklearn.model_selection import StratifiedGroupKFold

@@ -105,8 +105,8 @@ def leave_one_out(
         cat_ids = sorted(set(ts.y_cat))
         role_ids = sorted(set(ts.y_role[ts.y_cat != NORMAL_ID]))
         rs = np.zeros((len(ts.y_cat), len(role_ids)))
-        cs[np.ix_(te, [cat_ids.index(x) for x in cat.classes])] = cat.scores(ts.X[te])
-        rs[np.ix_(te, [role_ids.index(x) for x in role.classes])] = role.scores(ts.X[te])
+        cs[np.ix_(te, np.array([cat_ids.index(x) for x in cat.classes]))] = cat.scores(ts.X[te])
+        rs[np.ix_(te, np.array([role_ids.index(x) for x in role.classes]))] = role.scores(ts.X[te])
         # calibration of the remaining folds is not available here: use the shipped procedure on
         # the training part's own scores would be optimistic, so temperatures stay 1 and the
         # fraud threshold is the default 0.5 (a conservative reading).

@@ -34,7 +34,7 @@ def write_plots(report: dict[str, Any], directory: str | Path) -> list[Path]:
                 ax.text(
                     j,
                     i,
-                    int(cm[i, j]),
+                    str(int(cm[i, j])),
                     ha="center",
                     va="center",
                     fontsize=8,
