@@ -458,7 +458,7 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 
 def _warm_up() -> None:
-    """Load jieba's dictionary in the parent, so forked workers inherit it instead of each loading it."""
+    """Build the segmenter in the parent, so forked workers inherit it instead of each building it."""
     from fraudwarn.text.tokenize import tokenize
 
     tokenize("预热")

@@ -60,7 +60,7 @@ def _versions() -> dict[str, str]:
     return {
         "fraudwarn": __version__,
         "scikit-learn": v("scikit-learn"),
-        "jieba": v("jieba"),
+        "rjieba": v("rjieba"),
         "numpy": np.__version__,
         "python": platform.python_version(),
     }

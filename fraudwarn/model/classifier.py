@@ -163,7 +163,7 @@ class FraudModel:
         f = self.features
         if X.shape[0] == 0:
             return np.zeros(0, dtype=bool)
-        n_known = np.diff(X[:, f.char_offset : f.flag_offset].tocsr().indptr)
+        n_known = X.count_between(f.char_offset, f.flag_offset)
         has_red = np.array([any(h.flag.kind == RED for h in fl) for fl in prepared.flags], dtype=bool)
         return np.asarray((n_known < self.min_evidence) & ~has_red)
 
@@ -214,7 +214,7 @@ class FraudModel:
         """
         head = self.category_head
         c = head.classes.index(category)
-        row = x_row.tocsr()
+        row = x_row
         cols, vals = row.indices, row.data
         if reference is None and category == NORMAL_ID:
             s = head.scores(row).ravel()

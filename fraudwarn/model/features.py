@@ -88,19 +88,19 @@ class FeatureSpace:
         c3 = sorted({self.flag_offset + self.flag_index[f] for f in flags if f in self.flag_index})
         return c1 + c2 + c3, v1 + v2 + [FLAG_VALUE] * len(c3)
 
-    def transform(self, norm_texts: Sequence[str], flags: Sequence[Sequence[str]]) -> Any:
-        """A CSR matrix of the texts (one row each)."""
-        from scipy.sparse import csr_matrix
-
+    def transform(self, norm_texts: Sequence[str], flags: Sequence[Sequence[str]]) -> SparseRows:
+        """The texts' feature rows, one each."""
         indptr, indices, data = [0], [], []
         for text, fl in zip(norm_texts, flags):
             c, v = self.row(text, fl)
             indices.extend(c)
             data.extend(v)
             indptr.append(len(indices))
-        return csr_matrix(
-            (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
-            shape=(len(indptr) - 1, self.n_features),
+        return SparseRows(
+            np.asarray(indptr, dtype=np.int64),
+            np.asarray(indices, dtype=np.int32),
+            np.asarray(data, dtype=np.float64),
+            self.n_features,
         )
 
     def feature_name(self, j: int) -> tuple[str, str]:
@@ -133,6 +133,56 @@ class FeatureSpace:
             (int(r[0]), int(r[1])),
             _unpack(a["flag_ids"]),
         )
+
+
+class SparseRows:
+    """Sparse feature rows in CSR layout, with only what scoring needs.
+
+    Scoring multiplies rows by dense weights and reads single rows; scipy.sparse would do it
+    too but costs a quarter of a second to import on every cold start. Training converts
+    with :meth:`tocsr`.
+    """
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_features: int) -> None:
+        self.indptr, self.indices, self.data = indptr, indices, data
+        self.shape = (len(indptr) - 1, n_features)
+
+    def __matmul__(self, weights: np.ndarray) -> np.ndarray:
+        """(n, d) @ (d, k) -> dense (n, k)."""
+        n, k = self.shape[0], weights.shape[1]
+        out = np.zeros((n, k))
+        if len(self.data) == 0:
+            return out
+        prod = weights[self.indices] * self.data[:, None]
+        rows = np.repeat(np.arange(n), np.diff(self.indptr))
+        np.add.at(out, rows, prod) if n < 4 else _segment_sum(out, prod, self.indptr)
+        return out
+
+    def __getitem__(self, idx: Any) -> SparseRows:
+        if isinstance(idx, (int, np.integer)):
+            idx = [int(idx)]
+        rows = np.arange(self.shape[0])[idx]
+        starts, ends = self.indptr[rows], self.indptr[rows + 1]
+        take = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if len(rows) else np.zeros(0, int)
+        indptr = np.concatenate([[0], np.cumsum(ends - starts)])
+        return SparseRows(indptr, self.indices[take], self.data[take], self.shape[1])
+
+    def count_between(self, lo: int, hi: int) -> np.ndarray:
+        """Per row, how many stored columns fall in [lo, hi)."""
+        inside = ((self.indices >= lo) & (self.indices < hi)).astype(np.int64)
+        csum = np.concatenate([[0], np.cumsum(inside)])
+        return np.asarray(csum[self.indptr[1:]] - csum[self.indptr[:-1]])
+
+    def tocsr(self) -> Any:
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+
+def _segment_sum(out: np.ndarray, prod: np.ndarray, indptr: np.ndarray) -> None:
+    nonempty = np.diff(indptr) > 0
+    sums = np.add.reduceat(prod, indptr[:-1][nonempty], axis=0)
+    out[nonempty] = sums
 
 
 def _pack(terms: Sequence[str]) -> np.ndarray:

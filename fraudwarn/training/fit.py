@@ -124,6 +124,11 @@ class TrainingSet:
     y_role: np.ndarray
     hard_negative: np.ndarray
     features: FeatureSpace
+    Xc: Any = None  # the same rows as a scipy CSR matrix, for fitting
+
+    def __post_init__(self) -> None:
+        if self.Xc is None:
+            self.Xc = self.X.tocsr()
 
 
 def build_training_set(
@@ -167,8 +172,8 @@ def out_of_fold(ts: TrainingSet, folds: Sequence[tuple[np.ndarray, np.ndarray]],
     tested = []
     for k, (tr, te) in enumerate(folds, 1):
         progress(f"第 {k}/{len(folds)} 折：训练 {len(tr)} 条，测试 {len(te)} 条")
-        cat, role = fit_heads(ts.X[tr], ts.y_cat[tr], ts.y_role[tr], c=c)
-        Xte = ts.X[te]
+        cat, role = fit_heads(ts.Xc[tr], ts.y_cat[tr], ts.y_role[tr], c=c)
+        Xte = ts.Xc[te]
         cs[np.ix_(te, np.array([cat_ids.index(x) for x in cat.classes]))] = cat.scores(Xte)
         missing = [j for j, x in enumerate(cat_ids) if x not in cat.classes]
         if missing:
@@ -305,7 +310,7 @@ def train(
         v = dummy.verdicts(ts.prepared, ts.X, p_cat, p_role, p_fraud, low)
         metrics = verdict_metrics(v, dummy, ts.y_cat, ts.y_role, ts.hard_negative)
     progress("在全部数据上训练最终模型")
-    cat, role = fit_heads(ts.X, ts.y_cat, ts.y_role, c=c)
+    cat, role = fit_heads(ts.Xc, ts.y_cat, ts.y_role, c=c)
     model = assemble(ts, cat, role, t_cat, t_role, platt, thresholds)
     model.manifest = {
         "n_train": len(texts),

@@ -98,15 +98,15 @@ def leave_one_out(
         if len(te) == 0 or len(set(ts.y_cat[tr])) < 2:
             continue
         progress(f"留出 {k}（测试 {len(te)} 条）")
-        cat, role = fit_heads(ts.X[tr], ts.y_cat[tr], ts.y_role[tr], c=c)
+        cat, role = fit_heads(ts.Xc[tr], ts.y_cat[tr], ts.y_role[tr], c=c)
         from fraudwarn.training.fit import OutOfFold
 
         cs = np.full((len(ts.y_cat), len(set(ts.y_cat))), -1e9)
         cat_ids = sorted(set(ts.y_cat))
         role_ids = sorted(set(ts.y_role[ts.y_cat != NORMAL_ID]))
         rs = np.zeros((len(ts.y_cat), len(role_ids)))
-        cs[np.ix_(te, np.array([cat_ids.index(x) for x in cat.classes]))] = cat.scores(ts.X[te])
-        rs[np.ix_(te, np.array([role_ids.index(x) for x in role.classes]))] = role.scores(ts.X[te])
+        cs[np.ix_(te, np.array([cat_ids.index(x) for x in cat.classes]))] = cat.scores(ts.Xc[te])
+        rs[np.ix_(te, np.array([role_ids.index(x) for x in role.classes]))] = role.scores(ts.Xc[te])
         # calibration of the remaining folds is not available here: use the shipped procedure on
         # the training part's own scores would be optimistic, so temperatures stay 1 and the
         # fraud threshold is the default 0.5 (a conservative reading).
@@ -222,7 +222,7 @@ def attacked_figures(records: Sequence[Record], ts: TrainingSet, split: Sequence
     from fraudwarn.text.disguise import attack as disguise
     from fraudwarn.training.evaluate import category_metrics
 
-    heads = [fit_heads(ts.X[tr], ts.y_cat[tr], ts.y_role[tr], c=c) for tr, _ in split]
+    heads = [fit_heads(ts.Xc[tr], ts.y_cat[tr], ts.y_role[tr], c=c) for tr, _ in split]
     out: dict[str, Any] = {}
     for name in [*TRICKS, "combined"]:
         progress(f"伪装评估：{name}")
@@ -231,7 +231,7 @@ def attacked_figures(records: Sequence[Record], ts: TrainingSet, split: Sequence
             [r.category_id for r in records], [r.role_id for r in records], features=ts.features)
         pred = np.empty(len(records), dtype=object)
         for (cat, _), (_, te) in zip(heads, split):
-            pred[te] = np.array(cat.classes)[cat.scores(alt.X[te]).argmax(1)]
+            pred[te] = np.array(cat.classes)[cat.scores(alt.Xc[te]).argmax(1)]
         m = category_metrics(ts.y_cat, pred.astype(str))
         out[name] = {"macro_f1": m["macro_f1"], "fraud_recall": m["fraud_recall"]}
     return out

@@ -12,7 +12,7 @@ from fraudwarn.model.artifact import FORMAT_VERSION, MANIFEST_FILE, MODEL_FILE, 
 def test_manifest_records_versions_hashes_and_labels(mini_model_dir):
     man = json.loads((mini_model_dir / MANIFEST_FILE).read_text("utf-8"))
     assert man["format_version"] == FORMAT_VERSION
-    assert {"fraudwarn", "scikit-learn", "jieba"} <= set(man["versions"])
+    assert {"fraudwarn", "scikit-learn", "rjieba"} <= set(man["versions"])
     assert len(man["model_sha256"]) == 64
     assert [c["name"] for c in man["categories"]][-1] == "正常"
     assert {r["id"] for r in man["roles"]} == {"attempt", "report", "warning"}

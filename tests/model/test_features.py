@@ -1,8 +1,11 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import fraudwarn
 from fraudwarn.model.classifier import prepare
 from fraudwarn.model.features import FeatureSpace, word_analyzer
 from fraudwarn.text.normalize import normalize
@@ -22,8 +25,8 @@ def fitted(mini_records):
 
 def _sklearn_rows(words, chars, space, texts):
     # scikit-learn's own transform, re-ordered into the feature space's columns
-    a = words.transform(texts).toarray()
-    b = chars.transform(texts).toarray()
+    a = words.transform(texts).tocsr().toarray()
+    b = chars.transform(texts).tocsr().toarray()
     w = np.zeros((len(texts), len(space.word_terms)))
     c = np.zeros((len(texts), len(space.char_terms)))
     for t, j in words.vocabulary_.items():
@@ -36,7 +39,7 @@ def _sklearn_rows(words, chars, space, texts):
 def test_tfidf_blocks_equal_scikit_learn(fitted, mini_records):
     space, words, chars = fitted
     texts = [*(normalize(r.text) for r in mini_records), "", "完全没见过的字词组合", "刷单 <url> 刷单刷单"]
-    ours = space.transform(texts, [[] for _ in texts]).toarray()[:, : space.flag_offset]
+    ours = space.transform(texts, [[] for _ in texts]).tocsr().toarray()[:, : space.flag_offset]
     assert np.allclose(ours, _sklearn_rows(words, chars, space, texts), atol=1e-6)
 
 
@@ -45,14 +48,14 @@ def test_tfidf_blocks_equal_scikit_learn(fitted, mini_records):
 def test_tfidf_blocks_equal_scikit_learn_on_arbitrary_text(fitted, text):
     space, words, chars = fitted
     t = normalize(text)
-    ours = space.transform([t], [[]]).toarray()[:, : space.flag_offset]
+    ours = space.transform([t], [[]]).tocsr().toarray()[:, : space.flag_offset]
     assert np.allclose(ours, _sklearn_rows(words, chars, space, [t]), atol=1e-6)
 
 
 def test_flag_columns_are_set_for_matched_flags(fitted):
     space = fitted[0]
     p = prepare(["请把验证码告诉我，我帮你退款"])
-    X = space.transform(p.norm, [[h.flag.id for h in f] for f in p.flags]).toarray()
+    X = space.transform(p.norm, [[h.flag.id for h in f] for f in p.flags]).tocsr().toarray()
     on = {space.feature_name(j)[1] for j in np.nonzero(X[0])[0] if j >= space.flag_offset}
     assert "share_code" in on
 
@@ -62,7 +65,7 @@ def test_feature_space_round_trips_through_plain_arrays(fitted):
     back = FeatureSpace.from_arrays(space.to_arrays())
     texts = ["先交保证金才能放款", "妈我到家了"]
     flags = [["fee_before_money"], []]
-    assert np.array_equal(space.transform(texts, flags).toarray(), back.transform(texts, flags).toarray())
+    assert np.array_equal(space.transform(texts, flags).tocsr().toarray(), back.transform(texts, flags).tocsr().toarray())
     assert all(a.dtype != object for a in space.to_arrays().values())
 
 
@@ -73,6 +76,22 @@ def test_word_analyzer_gives_unigrams_and_bigrams_without_punctuation():
     assert any(" " in g for g in grams)  # bigrams
 
 
+def test_segmenter_agrees_with_jieba_on_the_corpus(corpus_texts):
+    """rjieba (the scoring segmenter) cuts the corpus's text blocks as jieba does, HMM off."""
+    import jieba
+
+    from fraudwarn.text.tokenize import _BLOCK, _tokenizer
+
+    ref = jieba.Tokenizer()
+    for line in open(Path(fraudwarn.__file__).parent / "data" / "userdict.txt", encoding="utf-8"):
+        parts = line.split()
+        if parts:
+            ref.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
+    blocks = [b for t in corpus_texts[::5] for b in _BLOCK.findall(normalize(t))]
+    same = sum(tuple(ref.lcut(b, HMM=False)) == tuple(_tokenizer().cut(b, False)) for b in blocks)
+    assert same / len(blocks) >= 0.999
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     st.text(
@@ -80,8 +99,23 @@ def test_word_analyzer_gives_unigrams_and_bigrams_without_punctuation():
         max_size=60,
     )
 )
-def test_block_wise_tokenisation_equals_jieba(text):
+def test_block_wise_tokenisation_equals_one_cut(text):
     from fraudwarn.text.tokenize import _tokenizer, tokenize
 
-    expected = [w for w in _tokenizer().lcut(text, HMM=False) if not w.isspace()]
+    expected = [w for w in _tokenizer().cut(text, False) if not w.isspace()]
     assert tokenize(text) == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=6), st.data())
+def test_sparse_rows_agree_with_scipy(fitted, texts, data):
+    space = fitted[0]
+    norm = [normalize(t) for t in texts]
+    rows = space.transform(norm, [[] for _ in norm])
+    csr = rows.tocsr()
+    w = np.random.default_rng(0).normal(size=(space.n_features, 3))
+    assert np.allclose(rows @ w, csr @ w)
+    pick = data.draw(st.lists(st.integers(0, len(norm) - 1), max_size=4))
+    assert np.allclose(rows[np.array(pick, dtype=int)].tocsr().toarray(), csr[pick].toarray())
+    lo, hi = space.char_offset, space.flag_offset
+    assert np.array_equal(rows.count_between(lo, hi), np.diff(csr[:, lo:hi].tocsr().indptr))
