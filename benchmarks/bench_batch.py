@@ -35,10 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from fraudwarn.categories import NORMAL_ID  # noqa: E402
-from fraudwarn.model.classifier import DEFAULT_C, cross_val_scores  # noqa: E402
 from fraudwarn.text.normalize import normalize  # noqa: E402
 from fraudwarn.training.corpus import load_corpus  # noqa: E402
-from fraudwarn.training.evaluate import group_folds  # noqa: E402
+from fraudwarn.training.fit import DEFAULT_C, build_training_set, group_folds, out_of_fold  # noqa: E402
 
 
 def build_dump(texts: list[str], n: int, path: Path, seed: int = 1) -> None:
@@ -164,8 +163,8 @@ def main() -> None:
 def accuracy(records, texts, y, k, tmp):  # type: ignore[no-untyped-def]
     """macro-F1 of both models on the same group-aware held-out folds."""
     folds = group_folds([r.group for r in records], y, k=k)
-    norm = [normalize(t) for t in texts]
-    oof = cross_val_scores(norm, np.array(y), np.array([r.role_id for r in records]), folds, c=DEFAULT_C)
+    ts = build_training_set(texts, y, [r.role_id for r in records])
+    oof = out_of_fold(ts, folds, c=DEFAULT_C)
     fw_pred = list(np.array(oof.category_ids)[oof.category_scores.argmax(1)])
     ft_pred = [""] * len(y)
     for tr, te in folds:
