@@ -83,7 +83,7 @@ def test_segmenter_agrees_with_jieba_on_the_corpus(corpus_texts):
     from fraudwarn.text.tokenize import _BLOCK, _tokenizer
 
     ref = jieba.Tokenizer()
-    for line in open(Path(fraudwarn.__file__).parent / "data" / "userdict.txt", encoding="utf-8"):
+    for line in (Path(fraudwarn.__file__).parent / "data" / "userdict.txt").read_text("utf-8").splitlines():
         parts = line.split()
         if parts:
             ref.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
