@@ -346,10 +346,17 @@ def gate_report(records: Sequence[Record], *, scenario_file: str | Path | None =
         share = form_counts[form] / max(1, len(attempts))
         if share < MIN_FORM_SHARE:
             failures.append(f"诈骗信息/{form}: {share:.1%} < {MIN_FORM_SHARE:.0%}")
+    structural = []
     if exact:
-        failures.append(f"{exact} exact duplicates after normalisation")
+        structural.append(f"{exact} exact duplicates after normalisation")
     if rate > MAX_NEAR_DUP_RATE:
-        failures.append(f"near-duplicate rate {rate:.2%} > {MAX_NEAR_DUP_RATE:.0%}")
+        structural.append(f"near-duplicate rate {rate:.2%} > {MAX_NEAR_DUP_RATE:.0%}")
+    if unknown_sub:
+        structural.append(f"{unknown_sub} records name no sub-scenario of data/scenarios.yaml")
+    missing_form = sum(1 for r in orig if r.form not in FORMS)
+    if missing_form:
+        structural.append(f"{missing_form} records have no valid form")
+    failures = structural + failures
     diversity = {
         c.name: distinct_4gram_ratio([r.text for r in orig if r.label == c.name]) for c in categories()
     }
@@ -371,5 +378,7 @@ def gate_report(records: Sequence[Record], *, scenario_file: str | Path | None =
         "distinct_4gram_ratio": diversity,
         "writers": dict(Counter(r.writer for r in orig).most_common()),
         "failures": failures,
+        "structural_failures": structural,
+        "volume_failures": [f for f in failures if f not in structural],
         "pairs": pairs,
     }

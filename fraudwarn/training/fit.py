@@ -16,6 +16,7 @@ Calibration and every threshold are read off out-of-fold predictions:
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -163,22 +164,33 @@ class OutOfFold:
     test_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
 
 
+def _fold_scores(X: Any, y_cat: np.ndarray, y_role: np.ndarray, tr: np.ndarray, te: np.ndarray, c: float
+                 ) -> tuple[LinearHead, LinearHead, np.ndarray, np.ndarray]:
+    cat, role = fit_heads(X[tr], y_cat[tr], y_role[tr], c=c)
+    return cat, role, cat.scores(X[te]), role.scores(X[te])
+
+
 def out_of_fold(ts: TrainingSet, folds: Sequence[tuple[np.ndarray, np.ndarray]], *, c: float,
-                progress: Progress = _quiet) -> OutOfFold:
+                progress: Progress = _quiet, jobs: int | None = None) -> OutOfFold:
+    """Fit each fold's heads (folds in parallel, one process per core) and score its test part."""
+    from joblib import Parallel, delayed
+
     cat_ids = sorted(set(ts.y_cat))
     role_ids = sorted(set(ts.y_role[ts.y_cat != NORMAL_ID]))
     cs = np.zeros((len(ts.y_cat), len(cat_ids)))
     rs = np.zeros((len(ts.y_cat), len(role_ids)))
+    n_jobs = jobs if jobs is not None else min(len(folds), os.cpu_count() or 1)
+    progress(f"{len(folds)} 折交叉验证（{n_jobs} 个进程并行）")
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_fold_scores)(ts.Xc, ts.y_cat, ts.y_role, tr, te, c) for tr, te in folds
+    )
     tested = []
-    for k, (tr, te) in enumerate(folds, 1):
-        progress(f"第 {k}/{len(folds)} 折：训练 {len(tr)} 条，测试 {len(te)} 条")
-        cat, role = fit_heads(ts.Xc[tr], ts.y_cat[tr], ts.y_role[tr], c=c)
-        Xte = ts.Xc[te]
-        cs[np.ix_(te, np.array([cat_ids.index(x) for x in cat.classes]))] = cat.scores(Xte)
+    for (_, te), (cat, role, c_scores, r_scores) in zip(folds, results):
+        cs[np.ix_(te, np.array([cat_ids.index(x) for x in cat.classes]))] = c_scores
         missing = [j for j, x in enumerate(cat_ids) if x not in cat.classes]
         if missing:
             cs[np.ix_(te, np.array(missing))] = -1e9
-        rs[np.ix_(te, np.array([role_ids.index(x) for x in role.classes]))] = role.scores(Xte)
+        rs[np.ix_(te, np.array([role_ids.index(x) for x in role.classes]))] = r_scores
         tested.append(te)
     return OutOfFold(cs, rs, cat_ids, role_ids, np.concatenate(tested) if tested else np.zeros(0, int))
 
