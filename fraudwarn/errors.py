@@ -12,6 +12,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1  # bad input data or a failed job
 EXIT_USAGE = 2  # wrong options or arguments (click's own convention)
 EXIT_MODEL = 3  # missing, corrupt or incompatible model
+EXIT_TOO_MANY_ERRORS = 4  # batch: output written, but more records failed than --max-errors allows
 
 
 class FraudwarnError(Exception):

@@ -18,11 +18,18 @@ from typing import Any
 import click
 
 from fraudwarn._version import __version__
-from fraudwarn.errors import EXIT_ERROR, EXIT_MODEL, EXIT_USAGE, FraudwarnError, InputError
+from fraudwarn.errors import (
+    EXIT_ERROR,
+    EXIT_MODEL,
+    EXIT_TOO_MANY_ERRORS,
+    EXIT_USAGE,
+    FraudwarnError,
+    InputError,
+)
 
 EXIT_CODES_HELP = (
     f"退出码 / exit codes: 0 成功；{EXIT_ERROR} 输入或数据错误；{EXIT_USAGE} 用法错误（参数不对）；"
-    f"{EXIT_MODEL} 模型缺失、损坏或不兼容；130 被中断。"
+    f"{EXIT_MODEL} 模型缺失、损坏或不兼容；{EXIT_TOO_MANY_ERRORS} 批量检测中错误记录超过 --max-errors；130 被中断。"
 )
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -525,6 +532,12 @@ def evaluate(
     default=None,
     help="诈骗概率达到此值即判为诈骗信息（默认用模型清单中的阈值）。",
 )
+@click.option(
+    "--max-errors",
+    default="50%",
+    show_default=True,
+    help="允许的错误记录数（如 100）或比例（如 5%）；超过时退出码为 4（结果仍会写出）。",
+)
 @model_option
 def batch(
     input_path: str,
@@ -542,6 +555,7 @@ def batch(
     summary_path: Path | None,
     quiet: bool,
     threshold: float | None,
+    max_errors: str,
     model_dir: Path | None,
 ) -> None:
     """批量检测消息文件：每条输入记录对应一行输出，顺序不变，坏记录标注错误而不丢弃。
@@ -553,8 +567,19 @@ def batch(
     \b
     例：fraudwarn batch dump.csv --text-column 短信内容 -o scored.csv --summary week.json
     """
-    from fraudwarn.batch.run import BatchOptions, output_format_for, run_batch
+    from fraudwarn.batch.run import (
+        BatchOptions,
+        check_input_path,
+        check_output_path,
+        output_format_for,
+        run_batch,
+    )
 
+    check_input_path(input_path)
+    check_output_path(Path(output), input_path)
+    if summary_path is not None:
+        check_output_path(summary_path)
+    _error_limit(max_errors, 0)  # a malformed value fails before any work
     options = BatchOptions(
         output_format=output_format_for(output, output_format),
         keep_text=keep_text,
@@ -588,6 +613,14 @@ def batch(
         summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if not quiet:
         click.echo(_format_summary(summary), err=True)
+    limit = _error_limit(max_errors, summary["rows_in"])
+    if summary["errors"] > limit:
+        click.echo(
+            f"错误 FW103：{summary['errors']:,} 条记录无法处理，超过 --max-errors 允许的 {limit:,} 条；"
+            "结果已写出，但请检查输入编码、格式或文本列（--encoding、--text-column）。",
+            err=True,
+        )
+        sys.exit(EXIT_TOO_MANY_ERRORS)
 
 
 class _ProgressBar:
@@ -617,6 +650,23 @@ class _ProgressBar:
 
     def close(self) -> None:
         click.echo("", err=True)
+
+
+def _error_limit(spec: str, rows: int) -> int:
+    """--max-errors: a count (``100``) or a share of the records (``5%``)."""
+    text = spec.strip()
+    try:
+        if text.endswith("%"):
+            share = float(text[:-1]) / 100
+            if not 0 <= share <= 1:
+                raise ValueError
+            return int(share * rows)
+        value = int(text)
+        if value < 0:
+            raise ValueError
+        return value
+    except ValueError:
+        raise click.BadParameter(f"“{spec}” 不是记录数（如 100）或比例（如 5%）。", param_hint="--max-errors") from None
 
 
 def _format_summary(s: dict[str, Any]) -> str:

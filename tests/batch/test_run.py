@@ -20,7 +20,8 @@ def _rows(path):
 def test_nasty_inputs_rows_in_equal_rows_out(tmp_path, mini_model_dir, name, n):
     out = tmp_path / "out.jsonl"
     p = run_cli(
-        "batch", str(FIXTURES / name), "-o", str(out), "--model", str(mini_model_dir), "-q", "-j", "1"
+        "batch", str(FIXTURES / name), "-o", str(out), "--model", str(mini_model_dir), "-q", "-j", "1",
+        "--max-errors", "100%",  # the fixtures are deliberately more than half broken
     )
     assert p.returncode == 0, p.stderr.decode()
     assert "Traceback" not in p.stderr.decode()
@@ -103,6 +104,8 @@ def test_summary_file(tmp_path, mini_model_dir):
         str(out),
         "--summary",
         str(summary),
+        "--max-errors",
+        "100%",
         "--model",
         str(mini_model_dir),
     )
@@ -186,3 +189,75 @@ def test_interrupted_outputs_are_cleaned_by_a_fresh_run(tmp_path, mini_model_dir
     run_batch(str(src), str(out), model_dir=mini_model_dir, jobs=1)
     assert len(_rows(out)) == 1
     assert not os.path.exists(tmp_path / "o.jsonl.part")
+
+
+def _killed_part(tmp_path, mini_model_dir, inp, out):
+    """A run interrupted after its first chunk: leaves out.part and its state file."""
+    from fraudwarn.batch.run import run_batch as rb
+
+    calls = {"n": 0}
+
+    def stop(rows, read, total):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        rb(str(inp), str(out), options=BatchOptions(chunk_size=5), jobs=1, model_dir=mini_model_dir, progress=stop)
+
+
+def test_resume_refuses_a_same_size_edit_with_the_mtime_restored(tmp_path, mini_model_dir):
+    from fraudwarn.errors import InputError
+
+    inp = tmp_path / "in.txt"
+    inp.write_text("".join(f"消息{i:03d}\n" for i in range(40)), "utf-8")
+    out = tmp_path / "out.jsonl"
+    _killed_part(tmp_path, mini_model_dir, inp, out)
+    st = inp.stat()
+    data = inp.read_bytes().replace("消息039".encode(), "消息938".encode())
+    inp.write_bytes(data)
+    os.utime(inp, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert inp.stat().st_size == st.st_size and inp.stat().st_mtime_ns == st.st_mtime_ns
+    with pytest.raises(InputError):
+        run_batch(str(inp), str(out), options=BatchOptions(chunk_size=5), jobs=1, resume=True,
+                  model_dir=mini_model_dir)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["in.txt", "-o", "missing_dir/out.jsonl"], "输出目录"),
+        (["in.txt", "-o", "."], "是一个目录"),
+        (["in.txt", "-o", "in.txt"], "不能与输入文件相同"),
+        (["book.xlsx", "-o", "out.jsonl"], "不支持 Excel"),
+        (["in.txt", "-o", "out.jsonl", "--max-errors", "lots"], "--max-errors"),
+        (["in.txt", "-o", "out.jsonl", "--summary", "nowhere/s.json"], "输出目录"),
+    ],
+)
+def test_unusable_paths_fail_before_reading_with_a_chinese_message(tmp_path, mini_model_dir, args, message):
+    (tmp_path / "in.txt").write_text("你好\n", "utf-8")
+    (tmp_path / "book.xlsx").write_bytes(b"PK\x03\x04 not really")
+    p = run_cli("batch", *args, "--model", str(mini_model_dir), cwd=tmp_path)
+    err = p.stderr.decode("utf-8")
+    assert p.returncode in (1, 2) and message in err and "Traceback" not in err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_too_many_error_rows_give_exit_code_4(tmp_path, mini_model_dir):
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("".join("{not json\n" for _ in range(9)) + '{"text": "你好"}\n', "utf-8")
+    p = run_cli("batch", str(inp), "-o", str(tmp_path / "o.jsonl"), "-q", "--model", str(mini_model_dir))
+    assert p.returncode == 4, p.stderr.decode()
+    assert len((tmp_path / "o.jsonl").read_text("utf-8").splitlines()) == 10  # still every row written
+    p = run_cli("batch", str(inp), "-o", str(tmp_path / "o2.jsonl"), "-q", "--max-errors", "100%",
+                "--model", str(mini_model_dir))
+    assert p.returncode == 0
+
+
+def test_summary_names_the_encoding_and_its_confidence(tmp_path, mini_model_dir):
+    inp = tmp_path / "gbk.txt"
+    inp.write_bytes("先交解冻费才能放款\n".encode("gbk"))
+    s = run_batch(str(inp), str(tmp_path / "o.jsonl"), jobs=1, model_dir=mini_model_dir)
+    assert s["encoding"] == "gb18030" and s["encoding_confidence"] >= 0.8
+    row = json.loads((tmp_path / "o.jsonl").read_text("utf-8"))
+    assert row["status"] == "ok"
