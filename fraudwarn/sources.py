@@ -207,14 +207,19 @@ def _open_binary(path: str) -> tuple[BinaryIO, BinaryIO, _CountingReader | None,
     Bytes are counted on the file itself, before gunzipping, so progress matches its size.
     """
     if path == "-":
-        base: BinaryIO = sys.stdin.buffer
-        return base, base, None, None
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"找不到输入文件 {path}。")
-    handle = open(p, "rb")  # noqa: SIM115 - closed by Source.close
-    counter = _CountingReader(handle)
-    base = io.BufferedReader(counter, 1 << 20)  # type: ignore[assignment]
+        stdin = sys.stdin.buffer
+        base: BinaryIO = io.BufferedReader(stdin, 1 << 20) if not hasattr(stdin, "peek") else stdin  # type: ignore[arg-type,type-var]
+        handle: BinaryIO = stdin
+        counter = None
+        size = None
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise InputError(f"找不到输入文件 {path}。")
+        handle = open(p, "rb")  # noqa: SIM115 - closed by Source.close
+        counter = _CountingReader(handle)
+        base = io.BufferedReader(counter, 1 << 20)  # type: ignore[assignment]
+        size = p.stat().st_size
     if path.lower().endswith(".gz"):
         base = gzip.GzipFile(fileobj=base)  # type: ignore[assignment]
     elif base.peek(3)[:3] == b"\x1f\x8b\x08":  # type: ignore[attr-defined]
@@ -228,7 +233,7 @@ def _open_binary(path: str) -> tuple[BinaryIO, BinaryIO, _CountingReader | None,
                 base = gzip.GzipFile(fileobj=base)  # type: ignore[assignment]
         except zlib.error:
             pass
-    return base, handle, counter, p.stat().st_size
+    return base, handle, counter, size
 
 
 class Source:

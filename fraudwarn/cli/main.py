@@ -110,27 +110,29 @@ def data_option(
 
 
 def _read_stdin_lines() -> list[str]:
-    data = sys.stdin.buffer.read()
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError(
-            "标准输入无法按 UTF-8 或 GB18030 解码；请先转换编码，或使用 fraudwarn batch --encoding。"
-        )
-    return [ln for ln in text.splitlines() if ln.strip()]
+    """Messages from stdin, one per line, read by the same decoder as ``batch`` (encoding, BOMs, gzip)."""
+    from fraudwarn.sources import Source
+
+    if sys.stdin.isatty():
+        click.echo("请输入消息，每行一条；输入完毕按 Ctrl-D（Windows 为 Ctrl-Z 回车）。", err=True)
+    with Source("-", fmt="txt") as src:
+        return [r.text for r in src if r.text is not None and r.text.strip()]
 
 
 def _gather_messages(messages: tuple[str, ...]) -> list[str]:
-    if not messages or messages == ("-",):
-        lines = _read_stdin_lines()
-        if not lines:
-            raise InputError('没有读到任何消息：标准输入为空。用法：fraudwarn classify "消息文本"')
-        return lines
-    return list(messages)
+    """Arguments as messages; "-" (anywhere) stands for the lines of standard input."""
+    if not messages:
+        messages = ("-",)
+    out: list[str] = []
+    for m in messages:
+        if m == "-":
+            lines = _read_stdin_lines()
+            if not lines:
+                raise InputError('没有读到任何消息：标准输入为空。用法：fraudwarn classify "消息文本"')
+            out.extend(lines)
+        else:
+            out.append(m)
+    return out
 
 
 def _pct(p: float | None) -> str:

@@ -94,3 +94,25 @@ def test_every_command_has_help_text():
 def test_help_documents_exit_codes():
     res = CliRunner().invoke(main, ["classify", "--help"])
     assert "退出码" in res.output
+
+
+def test_classify_stdin_reads_like_batch(mini_model_dir):
+    import gzip
+    import json as _json
+
+    # GBK, gzip, a U+2028 inside a line (not a line break), and "-" among arguments
+    p = run_cli("classify", "--json", "--model", str(mini_model_dir),
+                input="先交解冻费才能放款\n到家没\n".encode("gbk"))
+    assert p.returncode == 0 and [(_json.loads(x)["text"]) for x in p.stdout.decode().splitlines()] == [
+        "先交解冻费才能放款", "到家没"]
+    p = run_cli("classify", "--json", "--model", str(mini_model_dir), input=gzip.compress("刷单日结\n".encode()))
+    assert p.returncode == 0 and _json.loads(p.stdout)["text"] == "刷单日结"
+    p = run_cli("classify", "你好", "-", "--json", "--model", str(mini_model_dir),
+                input="第一\u2028仍是第一\n".encode())
+    texts = [_json.loads(x)["text"] for x in p.stdout.decode().split("\n") if x]  # not splitlines: U+2028
+    assert texts == ["你好", "第一\u2028仍是第一"]
+
+
+def test_an_empty_argument_is_named_by_position(mini_model_dir):
+    p = run_cli("classify", "你好", "", "--model", str(mini_model_dir))
+    assert p.returncode == 1 and "第 2 条输入为空" in p.stderr.decode()
