@@ -79,9 +79,10 @@ def write_issues(issues: Sequence[dict[str, Any]], path: str | Path) -> None:
 
 
 def apply_review(review_file: str | Path, corpus_dir: str | Path | None = None) -> dict[str, int]:
-    """Apply reviewed decisions: ``{"id", "decision": "keep"|"relabel"|"drop", "label", "role", "reason"}``."""
+    """Apply reviewed decisions: ``{"id" or "text", "decision": "keep"|"relabel"|"drop", "label", "role", "reason"}``."""
     records = load_corpus(corpus_dir)
     by_id = {r.id: r for r in records}
+    by_text = {r.text: r.id for r in records}
     counts = {"keep": 0, "relabel": 0, "drop": 0}
     drop: set[str] = set()
     for n, line in enumerate(Path(review_file).read_text("utf-8").splitlines(), 1):
@@ -89,6 +90,8 @@ def apply_review(review_file: str | Path, corpus_dir: str | Path | None = None) 
             continue
         d = json.loads(line)
         rid, decision = d.get("id"), d.get("decision")
+        if d.get("text") in by_text and (rid not in by_id or by_id[rid].text != d["text"]):
+            rid = by_text[d["text"]]  # ids are assigned at import; the text is the stable key
         if rid not in by_id or decision not in counts:
             raise DataError(f"{review_file} 第 {n} 行：id 不存在或 decision 不是 keep/relabel/drop。")
         if not str(d.get("reason", "")).strip():

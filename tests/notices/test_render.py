@@ -152,3 +152,22 @@ def test_shipped_model_reads_every_warning_as_a_warning_about_its_type(channel):
             if r.category_id != cat.id:
                 failures.append((cat.name, seed, "category", r.category))
     assert not failures, failures
+
+
+ISSUERS = ["XX市公安局反诈中心", "某市公安局某某派出所", "城南街道网格站", "工商银行某支行", "某某中学", "某县公安局",
+           "社区居委会", None]
+
+
+def test_our_own_warnings_are_read_as_warnings_of_their_type(shipped_model):
+    """Every generated sms/notice/wechat warning, whatever the issuer, is 防范提示 of the type it warns about."""
+    wrong = []
+    for c in fraud_categories():
+        for channel in ("sms", "notice", "wechat"):
+            for k, issuer in enumerate(ISSUERS):
+                text = render([c.name], channel=channel, date=DATE, seed=k, issuer=issuer, region="城南街道").text
+                v = shipped_model.score([text])
+                cat = shipped_model.category_ids[int(v.category_index[0])]
+                r = int(v.role_index[0])
+                if cat != c.id or r < 0 or shipped_model.role_ids[r] != "warning" or v.is_fraud[0]:
+                    wrong.append((c.name, channel, issuer, cat))
+    assert wrong == []
