@@ -800,6 +800,8 @@ def warn(
         seed=seed,
         template_dir=template_dir,
     )
+    for note in w.notes:
+        click.echo(click.style("注意：" + note, fg="yellow"), err=True)
     if output:
         output.write_text(w.text, encoding="utf-8")
         click.echo(f"已写入 {output}", err=True)

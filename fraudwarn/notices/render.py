@@ -14,6 +14,7 @@ import hashlib
 import json
 import random
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -45,16 +46,48 @@ def knowledge() -> dict[str, Any]:
     return json.loads(resources.files("fraudwarn").joinpath("data/warnings_kb.json").read_text("utf-8"))
 
 
-def sanitize(value: str | None, limit: int) -> str:
-    """Issuer and region as plain short text: no markup, links, digits or control characters."""
+#: Characters that spell digits: Chinese and financial numerals (a run of three or more reads as a number).
+_NUMERAL_CHARS = "零〇一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾两幺"
+_NUMERAL_RUN = re.compile(f"[{_NUMERAL_CHARS}]{{3,}}")
+#: Contact words that introduce an id (加微信abc, QQ123, vx: …): the word and what follows go.
+_CONTACT = re.compile(r"(?:加|添加|联系)?(?:微信|薇信|威信|v信|vx|wx|qq|扣扣|电话|手机|tel|加v)[:：]?\s*[A-Za-z0-9_\-]*", re.I)
+
+
+@dataclass(frozen=True)
+class Sanitized:
+    text: str
+    changed: bool
+    truncated: bool
+
+
+def sanitize_issuer(value: str | None, limit: int) -> Sanitized:
+    """Issuer and region as plain short text: no markup, links, ids, digits in any script, numerals runs.
+
+    NFKC first, so full-width letters, circled (①) and superscript (¹) digits become ASCII and
+    are removed with the rest; "evil[.]com" and "bit.ly/abc" style links go with any Latin run
+    that holds a dot or slash. Returns whether anything was removed and whether it was cut.
+    """
     if not value:
-        return ""
+        return Sanitized("", False, False)
+    original = value
+    value = unicodedata.normalize("NFKC", value)
     value = re.sub(r"<[^>]*>?", "", value)
     value = P.URL.sub("", value)
-    value = re.sub(r"[\d０-９]+", "", value)
+    value = re.sub(r"[A-Za-z0-9_\-]*(?:\[\.\]|\(\.\)|\.|/|@)[A-Za-z0-9_\-./\[\]()]*", "", value)
+    value = _CONTACT.sub("", value)
+    value = "".join(ch for ch in value if not unicodedata.category(ch).startswith("N") or ch in "十")
+    value = _NUMERAL_RUN.sub("", value)
     value = "".join(ch for ch in value if ch.isprintable())
-    value = re.sub(r"[{}<>\[\]`*_#|\\]", "", value)
-    return re.sub(r"\s+", " ", value).strip()[:limit]
+    value = re.sub(r"[{}<>\[\]`*_#|\\()]", "", value)
+    value = re.sub(r"[A-Za-z]{5,}", "", value)  # a long Latin run is an id, not an organisation name
+    value = re.sub(r"\s+", " ", value).strip()
+    truncated = len(value) > limit
+    value = value[:limit]
+    return Sanitized(value, value != original.strip(), truncated)
+
+
+def sanitize(value: str | None, limit: int) -> str:
+    return sanitize_issuer(value, limit).text
 
 
 def default_seed(date: _dt.date, key: str) -> int:
@@ -73,6 +106,7 @@ class RenderedWarning:
     text: str
     categories: tuple[str, ...]
     seed: int
+    notes: tuple[str, ...] = ()  # what the user should know: issuer cleaned, cut or dropped
 
 
 def _visible_length(text: str) -> int:
@@ -175,7 +209,20 @@ def render(
     if any(c.id == NORMAL_ID for c in cats):
         raise InputError("“正常”不是诈骗类型，无法生成预警。")
     date = date or _dt.date.today()
-    issuer_s, region_s = sanitize(issuer, ISSUER_MAX), sanitize(region, REGION_MAX)
+    notes: list[str] = []
+    cleaned = {}
+    for name, value, limit in (("发文单位", issuer, ISSUER_MAX), ("地区", region, REGION_MAX)):
+        r = sanitize_issuer(value, limit)
+        cleaned[name] = r.text
+        if value and not r.text:
+            notes.append(f"{name}“{value}”只含链接、号码或标记，已整体去掉。")
+        elif r.truncated:
+            notes.append(f"{name}超过 {limit} 字，已截为“{r.text}”。")
+        elif r.changed:
+            notes.append(f"{name}中的链接、号码或标记已去掉，现为“{r.text}”。")
+    issuer_s, region_s = cleaned["发文单位"], cleaned["地区"]
+    if channel == "sms" and issuer_s and len(issuer_s) > 12:
+        notes.append(f"短信只署 12 字以内的发文单位，“{issuer_s}”过长，短信中未署名。")
     if seed is None:
         seed = default_seed(date, "+".join(c.id for c in cats) + "|" + channel)
     # Try seeded phrasings until one fits the channel's length limits; deterministic.
@@ -189,7 +236,7 @@ def render(
             break
     else:
         raise InputError(f"无法在{channel}渠道的长度限制内生成预警（发文单位或地区名称过长？）。")
-    return RenderedWarning(channel, text, tuple(c.name for c in cats), seed)
+    return RenderedWarning(channel, text, tuple(c.name for c in cats), seed, tuple(notes))
 
 
 def rank_summary(summary: Mapping[str, Any], *, top: int = 4) -> list[Category]:

@@ -88,28 +88,34 @@ def leave_one_out(
     progress: Progress = _quiet,
 ) -> dict[str, Any]:
     """For each key value: train on the rest, test on it; thresholds from the held-out part itself."""
+    import os
+
+    from joblib import Parallel, delayed
+
     from fraudwarn.training.evaluate import verdict_metrics
+    from fraudwarn.training.fit import OutOfFold, _fold_scores
 
     keys_arr = np.asarray(keys)
     out: dict[str, Any] = {}
+    cat_ids = sorted(set(ts.y_cat))
+    role_ids = sorted(set(ts.y_role[ts.y_cat != NORMAL_ID]))
+    splits = []
     for k in sorted(set(keys_arr) if only is None else only):
         te = np.where(keys_arr == k)[0]
         tr = np.where(keys_arr != k)[0]
-        if len(te) == 0 or len(set(ts.y_cat[tr])) < 2:
-            continue
-        progress(f"留出 {k}（测试 {len(te)} 条）")
-        cat, role = fit_heads(ts.Xc[tr], ts.y_cat[tr], ts.y_role[tr], c=c)
-        from fraudwarn.training.fit import OutOfFold
-
-        cs = np.full((len(ts.y_cat), len(set(ts.y_cat))), -1e9)
-        cat_ids = sorted(set(ts.y_cat))
-        role_ids = sorted(set(ts.y_role[ts.y_cat != NORMAL_ID]))
+        if len(te) and len(set(ts.y_cat[tr])) >= 2:
+            splits.append((k, tr, te))
+    progress(f"留出评估：{len(splits)} 组（{', '.join(str(k) for k, _, _ in splits)}），并行计算")
+    results = Parallel(n_jobs=min(len(splits), os.cpu_count() or 1) or 1)(
+        delayed(_fold_scores)(ts.Xc, ts.y_cat, ts.y_role, tr, te, c) for _, tr, te in splits
+    )
+    for (k, _, te), (cat, role, c_scores, r_scores) in zip(splits, results):
+        cs = np.full((len(ts.y_cat), len(cat_ids)), -1e9)
         rs = np.zeros((len(ts.y_cat), len(role_ids)))
-        cs[np.ix_(te, np.array([cat_ids.index(x) for x in cat.classes]))] = cat.scores(ts.Xc[te])
-        rs[np.ix_(te, np.array([role_ids.index(x) for x in role.classes]))] = role.scores(ts.Xc[te])
-        # calibration of the remaining folds is not available here: use the shipped procedure on
-        # the training part's own scores would be optimistic, so temperatures stay 1 and the
-        # fraud threshold is the default 0.5 (a conservative reading).
+        cs[np.ix_(te, np.array([cat_ids.index(x) for x in cat.classes]))] = c_scores
+        rs[np.ix_(te, np.array([role_ids.index(x) for x in role.classes]))] = r_scores
+        # No held-out calibration exists for a left-out group: temperatures stay 1 and the fraud
+        # threshold is 0.5, a plain reading of the uncalibrated heads.
         oof = OutOfFold(cs, rs, cat_ids, role_ids, te)
         dummy, p_cat, p_role = oof_model(oof, ts, 1.0, 1.0, (1.0, 0.0),
                                          {"fraud": 0.5, "high": 0.8, "medium": 0.3, "review": 0.6})
@@ -117,7 +123,7 @@ def leave_one_out(
         low = dummy.low_evidence(ts.prepared, ts.X)
         v = dummy.verdicts(ts.prepared, ts.X, p_cat, p_role, p_fraud, low)
         m = verdict_metrics(_subset(v, te), dummy, ts.y_cat[te], ts.y_role[te], ts.hard_negative[te])
-        out[k] = {
+        out[str(k)] = {
             "n": len(te),
             "macro_f1": m["category"]["macro_f1"],
             "accuracy": m["category"]["accuracy"],

@@ -5,6 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fraudwarn.categories import fraud_categories
 from fraudwarn.errors import InputError
@@ -81,7 +83,7 @@ def test_snapshots(channel, cat):
 
 
 def test_issuer_and_region_are_sanitised_and_escaped():
-    assert sanitize("<script>alert(1)</script>城南派出所 http://evil.cn 95588", 30) == "alert()城南派出所"
+    assert sanitize("<script>alert(1)</script>城南派出所 http://evil.cn 95588", 30) == "城南派出所"
     assert len(sanitize("很长" * 50, 30)) == 30
     w = render(["网络贷款"], channel="html", issuer="<img src=x onerror=alert(1)>派出所", date=DATE)
     assert "<img" not in w.text and "onerror" not in w.text
@@ -171,3 +173,28 @@ def test_our_own_warnings_are_read_as_warnings_of_their_type(shipped_model):
                 if cat != c.id or r < 0 or shipped_model.role_ids[r] != "warning" or v.is_fraud[0]:
                     wrong.append((c.name, channel, issuer, cat))
     assert wrong == []
+
+
+ADVERSARIAL = ["bit.ly/abc", "evil[.]com", "ｈｔｔｐ：／／ｅｖｉｌ．ｃｏｍ", "加微信abcdef", "①③⑧①②③", "¹³⁸¹²³⁴",
+               "一三八一二三四五六七八", "壹叁捌玖", "95588", "wx:lisa_8866", "QQ 12345678", "<b>", "城南", "派出所",
+               "某市公安局", "www.x.cn", "t.cn/A6x", " ", "\u200b", "⑴⑵⑶", "٣٤٥", "１３８"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(ADVERSARIAL), min_size=1, max_size=5).map("".join),
+       st.sampled_from(["sms", "notice", "wechat"]))
+def test_no_link_and_no_number_but_110_and_96110_whatever_the_issuer(issuer, channel):
+    import unicodedata
+
+    w = render(["刷单返利"], channel=channel, date=DATE, seed=1, issuer=issuer, region=issuer)
+    text = unicodedata.normalize("NFKC", w.text)
+    assert _digits_ok(text)
+    assert not re.search(r"https?|www\.|\.(?:com|cn|ly)\b|\[\.\]|微信[A-Za-z0-9_]|[A-Za-z]{5,}", text)
+    assert not re.search(r"[零〇一二三四五六七八九壹贰叁肆伍陆柒捌玖]{3,}", text.replace("十", ""))
+
+
+def test_a_cut_or_cleaned_issuer_is_reported():
+    w = render(["刷单返利"], channel="sms", date=DATE, seed=1, issuer="城南街道派出所 QQ 12345678")
+    assert any("已去掉" in n for n in w.notes)
+    w = render(["刷单返利"], channel="notice", date=DATE, seed=1, issuer="很长" * 30)
+    assert any("截为" in n for n in w.notes)
