@@ -14,6 +14,7 @@ from fraudwarn.model.artifact import load
 from fraudwarn.model.classifier import FraudModel, Scores
 from fraudwarn.model.explain import explain_row, term_spans
 from fraudwarn.result import Classification, RedFlag, TopCategory
+from fraudwarn.rules import RuleHit, RuleSet, apply_rules
 from fraudwarn.text.indicators import extract_indicators, unique_indicators
 from fraudwarn.text.redflags import RED, FlagHit
 
@@ -60,10 +61,23 @@ def _flags(text: str, hits: Sequence[FlagHit], plain: str, kind: str) -> tuple[R
 
 
 def build_results(
-    model: FraudModel, v: Scores, *, explain: bool = True, indicators: bool = True, top_k: int = 8
+    model: FraudModel,
+    v: Scores,
+    *,
+    explain: bool = True,
+    indicators: bool = True,
+    top_k: int = 8,
+    rules: RuleSet | None = None,
+    senders: Sequence[str | None] | None = None,
 ) -> list[Classification]:
-    """Turn scores into results (shared by classify, the CLI and the web page)."""
+    """Turn scores into results (shared by classify, the CLI and the web page); rules apply last."""
     cat_ids = model.category_ids
+    found = [unique_indicators(extract_indicators(t)) for t in v.prepared.texts]
+    hits: list[RuleHit | None] = [None] * len(found)
+    if rules is not None:
+        hits = [rules.match(t, ind, (senders[i] if senders else None))
+                for i, (t, ind) in enumerate(zip(v.prepared.texts, found))]
+        apply_rules(model, v, hits)
     out = []
     for i, text in enumerate(v.prepared.texts):
         cid = cat_ids[int(v.category_index[i])]
@@ -75,7 +89,7 @@ def build_results(
             rid = model.role_ids[j]
             rname, rprob = get_role(rid).name, round(float(v.role[i, j]), 4)
         order = np.argsort(-v.category[i])
-        hits = v.prepared.flags[i]
+        flag_hits = v.prepared.flags[i]
         plain = v.prepared.plain[i]
         out.append(
             Classification(
@@ -95,9 +109,10 @@ def build_results(
                     for k in order[:3]
                 ),
                 evidence=explain_row(model, v.X[i], cid, text, top_k=top_k) if explain else (),
-                indicators=tuple(unique_indicators(extract_indicators(text))) if indicators else (),
-                red_flags=_flags(text, hits, plain, RED),
-                legit_signals=_flags(text, hits, plain, "legit"),
+                indicators=tuple(found[i]) if indicators else (),
+                red_flags=_flags(text, flag_hits, plain, RED),
+                legit_signals=_flags(text, flag_hits, plain, "legit"),
+                rule=hits[i],
             )
         )
     return out
@@ -110,6 +125,8 @@ def classify_many(
     explain: bool = True,
     top_k: int = 8,
     threshold: float | None = None,
+    rules: RuleSet | None = None,
+    senders: Sequence[str | None] | None = None,
 ) -> list[Classification]:
     """Classify several messages; raises InputError naming the first unusable one."""
     texts = list(texts)
@@ -117,7 +134,8 @@ def classify_many(
     m = model if model is not None else load_model()
     if not texts:
         return []
-    return build_results(m, m.score(texts, threshold=threshold), explain=explain, top_k=top_k)
+    return build_results(m, m.score(texts, threshold=threshold), explain=explain, top_k=top_k, rules=rules,
+                         senders=senders)
 
 
 def classify(
@@ -127,6 +145,9 @@ def classify(
     explain: bool = True,
     top_k: int = 8,
     threshold: float | None = None,
+    rules: RuleSet | None = None,
+    sender: str | None = None,
 ) -> Classification:
     """Classify one message: category, role, calibrated fraud probability, risk, red flags, evidence."""
-    return classify_many([text], model=model, explain=explain, top_k=top_k, threshold=threshold)[0]
+    return classify_many([text], model=model, explain=explain, top_k=top_k, threshold=threshold, rules=rules,
+                         senders=[sender])[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from fraudwarn.rules import RuleHit
 from fraudwarn.text.indicators import Indicator
 
 
@@ -61,6 +62,7 @@ class Classification:
     indicators: tuple[Indicator, ...] = field(default_factory=tuple)
     red_flags: tuple[RedFlag, ...] = ()
     legit_signals: tuple[RedFlag, ...] = ()
+    rule: RuleHit | None = None  # the deployment rule that decided, if any (``--rules``)
 
     def to_dict(self, *, include_text: bool = True) -> dict[str, object]:
         d = asdict(self)

@@ -50,6 +50,7 @@ class InputRecord:
     id: str
     text: str | None
     error: str | None = None
+    sender: str | None = None  # from --sender-column, for deployment rules
 
 
 class _CountingReader(io.RawIOBase):
@@ -247,6 +248,7 @@ class Source:
         encoding: str | None = None,
         text_column: str | None = None,
         id_column: str | None = None,
+        sender_column: str | None = None,
     ) -> None:
         self.path = path
         self.format = detect_format(path, fmt)
@@ -267,6 +269,7 @@ class Source:
             self.encoding, self.encoding_confidence, self.encoding_reason = detect_encoding_info(sample)
         self.text_column = text_column
         self.id_column = id_column
+        self.sender_column = sender_column
         #: the text column or field actually used (known once reading has started)
         self.text_field: str | None = text_column
 
@@ -349,7 +352,8 @@ class Source:
             elif not isinstance(text, str):
                 yield InputRecord(n, rid, None, f"文本字段“{field}”不是字符串")
             else:
-                yield InputRecord(n, rid, text)
+                sender = obj.get(self.sender_column) if self.sender_column else None
+                yield InputRecord(n, rid, text, None, None if sender is None else str(sender))
 
     def _csv(self) -> Iterator[InputRecord]:
         decoder = _LineDecoder(self.encoding)
@@ -366,6 +370,9 @@ class Source:
         col = self._pick_column(header, self.text_column, "--text-column")
         self.text_field = header[col]
         id_col = self._pick_column(header, self.id_column, "--id-column") if self.id_column else None
+        sender_col = (
+            self._pick_column(header, self.sender_column, "--sender-column") if self.sender_column else None
+        )
         number = 0
         last_line = reader.line_num
         while True:
@@ -391,7 +398,8 @@ class Source:
             elif col >= len(row):
                 yield InputRecord(number, rid, None, f"这一行缺少文本列“{header[col]}”")
             else:
-                yield InputRecord(number, rid, row[col])
+                sender = row[sender_col] if sender_col is not None and sender_col < len(row) else None
+                yield InputRecord(number, rid, row[col], None, sender)
 
     @staticmethod
     def _pick_column(header: list[str], wanted: str | None, option: str) -> int:

@@ -41,6 +41,7 @@ CSV_FIELDS = (
     "is_fraud",
     "risk",
     "review",
+    "rule",
     "red_flags",
     "indicators",
     "status",
@@ -58,6 +59,8 @@ class BatchOptions:
     mask_pii: bool = False
     chunk_size: int = 2000
     threshold: float | None = None
+    rules_file: str | None = None
+    rules_sha256: str | None = None  # part of the resume fingerprint: other rules, other output
 
     def fingerprint(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,6 +89,39 @@ def _indicators(text: str, mask: bool) -> list[dict[str, Any]]:
         {"kind": i.kind, "value": mask_pii(i.value) if mask else i.value, "count": i.count}
         for i in unique_indicators(extract_indicators(text))
     ]
+
+
+_RULES: dict[str, Any] = {}
+
+
+def _rules(path: str | None) -> Any:
+    if path is None:
+        return None
+    if path not in _RULES:
+        from fraudwarn.rules import load_rules
+
+        _RULES[path] = load_rules(path)
+    return _RULES[path]
+
+
+def _apply_rule(part: dict[str, Any], rules: Any, text: str, sender: str | None, v: Any, u: int) -> dict[str, Any]:
+    from fraudwarn.text.indicators import extract_indicators
+
+    hit = rules.match(text, extract_indicators(text), sender)
+    if hit is None:
+        return {**part, "rule": None}
+    out = {**part, "rule": {"id": hit.id, "action": hit.action, "reason": hit.reason}}
+    if hit.action == "fraud":
+        normal = _MODEL.category_ids.index("normal")
+        cols = [j for j in range(v.category.shape[1]) if j != normal]
+        cid = _MODEL.category_ids[max(cols, key=lambda j: v.category[u, j])]
+        out.update(category=get_category(cid).name, category_id=cid, role="诈骗信息", role_id="attempt",
+                   is_fraud=True, risk="高")
+    elif hit.action == "normal":
+        out.update(category="正常", category_id="normal", role=None, role_id=None, is_fraud=False, risk="低")
+    else:
+        out["review"] = True
+    return out
 
 
 def score_records(records: list[InputRecord], options: BatchOptions) -> list[dict[str, Any]]:
@@ -124,6 +160,7 @@ def score_records(records: list[InputRecord], options: BatchOptions) -> list[dic
                         [prep.norm[k] for k in firsts], [prep.flags[k] for k in firsts])
         v = _MODEL.score_prepared(uniq, threshold=options.threshold)
         cat_ids, role_ids = _MODEL.category_ids, _MODEL.role_ids
+        rules = _rules(options.rules_file)
         for u, ks in enumerate(todo.values()):
             cid = cat_ids[int(v.category_index[u])]
             r = int(v.role_index[u])
@@ -137,18 +174,24 @@ def score_records(records: list[InputRecord], options: BatchOptions) -> list[dic
                 "is_fraud": bool(v.is_fraud[u]),
                 "risk": v.risk[u],
                 "review": bool(v.review[u]),
+                "rule": None,
             }
             for k in ks:
                 i = fresh[k]
                 text = records[i].text or ""
+                part = model_part
+                if rules is not None:
+                    part = _apply_rule(part, rules, text, records[i].sender, v, u)
                 core = {
-                    **model_part,
+                    **part,
                     "red_flags": [
                         {"id": h.flag.id, "name": h.flag.name} for h in prep.flags[k] if h.flag.kind == "red"
                     ],
                     "indicators": _indicators(text, options.mask_pii),
                 }
-                _CACHE[text] = cores[i] = core
+                cores[i] = core
+                if rules is None or records[i].sender is None:
+                    _CACHE[text] = core
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     out = []
@@ -172,6 +215,7 @@ _EMPTY_CORE: dict[str, Any] = {
     "is_fraud": None,
     "risk": None,
     "review": None,
+    "rule": None,
     "red_flags": [],
     "indicators": [],
 }
@@ -198,6 +242,8 @@ def serialise(rows: list[dict[str, Any]], options: BatchOptions) -> bytes:
             v = r.get(k)
             if k == "indicators":
                 v = "; ".join(f"{d['kind']}:{d['value']}" for d in v or [])
+            elif k == "rule":
+                v = f"{v['action']}:{v['reason']}" if v else ""
             elif k == "red_flags":
                 v = "; ".join(d["name"] for d in v or [])
             elif isinstance(v, bool):
@@ -309,6 +355,7 @@ def run_batch(
     encoding: str | None = None,
     text_column: str | None = None,
     id_column: str | None = None,
+    sender_column: str | None = None,
     jobs: int | None = None,
     resume: bool = False,
     model_dir: str | Path | None = None,
@@ -329,7 +376,8 @@ def run_batch(
 
     _MODEL = load_model(model_dir)
     source = Source(
-        input_path, fmt=input_format, encoding=encoding, text_column=text_column, id_column=id_column
+        input_path, fmt=input_format, encoding=encoding, text_column=text_column, id_column=id_column,
+        sender_column=sender_column,
     )
     fingerprint = {
         "version": STATE_VERSION,

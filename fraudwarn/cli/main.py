@@ -169,6 +169,8 @@ def _human(r: Any) -> str:
     if r.review:
         lines.append(click.style("提示：模型把握不大，建议人工复核。", fg="yellow"))
     lines.append("前三：" + "｜".join(f"{t.category} {_pct(t.probability)}" for t in r.top))
+    if r.rule is not None:
+        lines.append(click.style(f"本地规则：{r.rule.reason}（{r.rule.id}）", fg="cyan"))
     if r.red_flags:
         lines.append("警示信号：" + "；".join(f.name for f in r.red_flags))
     if r.legit_signals:
@@ -197,12 +199,17 @@ def _human(r: Any) -> str:
     default=None,
     help="按训练时在正常难例上测得的误报率选择阈值（如 0.01 即 1%）；与 --threshold 二选一。",
 )
+@click.option(
+    "--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="本地规则文件（YAML/JSON：允许名单、拒绝名单、关键词/正则规则），与模型一起生效，命中时在结果中注明。",
+)
 @model_option
 def classify(
     messages: tuple[str, ...],
     as_json: bool,
     threshold: float | None,
     target_fpr: float | None,
+    rules_file: Path | None,
     model_dir: Path | None,
 ) -> None:
     """检测消息属于哪类诈骗（或正常），以及它是诈骗信息、案情描述还是防范提示。
@@ -223,7 +230,10 @@ def classify(
         if threshold is not None:
             raise click.UsageError("--threshold 与 --target-fpr 只能二选一。")
         threshold = threshold_for_fpr(model, target_fpr)
-    results = classify_many(texts, model=model, threshold=threshold)
+    from fraudwarn.rules import load_rules
+
+    rules = load_rules(rules_file) if rules_file else None
+    results = classify_many(texts, model=model, threshold=threshold, rules=rules)
     for i, r in enumerate(results):
         if as_json:
             click.echo(json.dumps(r.to_dict(), ensure_ascii=False))
@@ -535,6 +545,12 @@ def evaluate(
     help="诈骗概率达到此值即判为诈骗信息（默认用模型清单中的阈值）。",
 )
 @click.option(
+    "--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="本地规则文件（见 classify --help）；命中的规则写入输出的 rule 列。",
+)
+@click.option("--sender-column", "--sender-field", "sender_column", default=None,
+              help="发送方号码所在的列或字段，用于规则文件中的发送方允许名单。")
+@click.option(
     "--max-errors",
     default="50%",
     show_default=True,
@@ -557,6 +573,8 @@ def batch(
     summary_path: Path | None,
     quiet: bool,
     threshold: float | None,
+    rules_file: Path | None,
+    sender_column: str | None,
     max_errors: str,
     model_dir: Path | None,
 ) -> None:
@@ -588,7 +606,13 @@ def batch(
         mask_pii=mask_pii,
         chunk_size=chunk_size,
         threshold=threshold,
+        rules_file=str(rules_file.resolve()) if rules_file else None,
+        rules_sha256=_file_sha256(rules_file) if rules_file else None,
     )
+    if rules_file:
+        from fraudwarn.rules import load_rules
+
+        load_rules(rules_file)  # a bad rules file fails here, naming the line, before any work
     bar = _ProgressBar() if (not quiet and sys.stderr.isatty()) else None
     try:
         summary = run_batch(
@@ -599,6 +623,7 @@ def batch(
             encoding=encoding,
             text_column=text_column,
             id_column=id_column,
+            sender_column=sender_column,
             jobs=jobs,
             resume=resume,
             model_dir=model_dir,
@@ -652,6 +677,12 @@ class _ProgressBar:
 
     def close(self) -> None:
         click.echo("", err=True)
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _error_limit(spec: str, rows: int) -> int:
