@@ -226,16 +226,25 @@ def _score_chunk(args: tuple[list[InputRecord], BatchOptions]) -> list[dict[str,
 
 
 # -- writing ---------------------------------------------------------------------------------
+_PLAIN_NUMBER = re.compile(r"[+-]?[\d\s().-]+")
+
+
 def _neutralise(cell: str) -> str:
-    """Keep a CSV cell from being run as a formula by Excel or WPS."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    """Keep a CSV cell from being run as a formula by Excel or WPS.
+
+    Ids and phone numbers such as ``+8613800000000`` or ``-1`` are left as written: a number
+    cannot call a function, and prefixing them would change the id.
+    """
+    if not cell.startswith(_FORMULA_START) or _PLAIN_NUMBER.fullmatch(cell):
+        return cell
+    return "'" + cell
 
 
 def serialise(rows: list[dict[str, Any]], options: BatchOptions) -> bytes:
     if options.output_format == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv.writer(buf, lineterminator="\r\n", delimiter="\t" if options.output_format == "tsv" else ",")
     for r in rows:
         cells = []
         for k in (*CSV_FIELDS, *(("text",) if options.keep_text else ())):
@@ -257,7 +266,9 @@ def serialise(rows: list[dict[str, Any]], options: BatchOptions) -> bytes:
 
 def csv_header(options: BatchOptions) -> bytes:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerow([*CSV_FIELDS, *(("text",) if options.keep_text else ())])
+    csv.writer(buf, lineterminator="\r\n", delimiter="\t" if options.output_format == "tsv" else ",").writerow(
+        [*CSV_FIELDS, *(("text",) if options.keep_text else ())]
+    )
     return "\ufeff".encode() + buf.getvalue().encode("utf-8")  # BOM: Excel and WPS read UTF-8
 
 
@@ -343,7 +354,8 @@ def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
 def output_format_for(path: str, forced: str | None) -> str:
     if forced:
         return forced
-    return "csv" if path.lower().endswith((".csv", ".tsv")) else "jsonl"
+    lower = path.lower()
+    return "tsv" if lower.endswith(".tsv") else "csv" if lower.endswith(".csv") else "jsonl"
 
 
 def run_batch(
@@ -413,7 +425,7 @@ def run_batch(
         with source, open(part, mode) as f:
             f.truncate(written)
             f.seek(written)
-            if not written and options.output_format == "csv":
+            if not written and options.output_format in ("csv", "tsv"):
                 f.write(csv_header(options))
                 written = f.tell()
 

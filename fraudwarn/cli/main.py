@@ -498,7 +498,7 @@ def evaluate(
     "-o", "--output", required=True, help="输出文件：.jsonl 或 .csv（按扩展名选择格式，或用 --format）。"
 )
 @click.option(
-    "--format", "output_format", type=click.Choice(["jsonl", "csv"]), default=None, help="输出格式。"
+    "--format", "output_format", type=click.Choice(["jsonl", "csv", "tsv"]), default=None, help="输出格式。"
 )
 @click.option(
     "--input-format",

@@ -58,11 +58,14 @@ def test_csv_output_is_excel_safe(tmp_path, mini_model_dir):
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel/WPS
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(keepends=True)))
     assert len(rows) == 8
+    import re
+
     for r in rows:
         for v in r.values():
-            assert not v.startswith(("=", "+", "-", "@")), v
+            # formulas are neutralised; plain numbers (ids like -5, +86…) are kept as written
+            assert not v.startswith(("=", "+", "-", "@")) or re.fullmatch(r"[+-]?[\d\s().-]+", v), v
     assert rows[3]["text"].startswith("'=HYPERLINK")
-    assert rows[4]["id"] == "'-5"
+    assert rows[4]["id"] == "-5"
 
 
 def test_mask_pii_masks_everything_written(tmp_path, mini_model_dir):
@@ -261,3 +264,16 @@ def test_summary_names_the_encoding_and_its_confidence(tmp_path, mini_model_dir)
     assert s["encoding"] == "gb18030" and s["encoding_confidence"] >= 0.8
     row = json.loads((tmp_path / "o.jsonl").read_text("utf-8"))
     assert row["status"] == "ok"
+
+
+def test_tsv_output_is_tab_separated_and_ids_keep_their_sign(tmp_path, mini_model_dir):
+    inp = tmp_path / "in.csv"
+    inp.write_text("id,text\n+8613800000000,你好\n-1,=HYPERLINK(\"x\")\n", "utf-8")
+    out = tmp_path / "o.tsv"
+    p = run_cli("batch", str(inp), "-o", str(out), "--id-column", "id", "--keep-text", "-q",
+                "--model", str(mini_model_dir))
+    assert p.returncode == 0, p.stderr.decode()
+    rows = list(csv.reader(out.read_text("utf-8-sig").splitlines(), delimiter="\t"))
+    assert rows[0][0] == "id" and len(rows) == 3
+    assert rows[1][0] == "+8613800000000" and rows[2][0] == "-1"
+    assert rows[2][-1].startswith("'=")  # a formula in the text is still neutralised
