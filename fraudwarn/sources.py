@@ -16,6 +16,7 @@ import json
 import re
 import sys
 import zlib
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,8 @@ TEXT_COLUMN_GUESSES = (
     "消息内容",
 )
 _SAMPLE = 1 << 16
+#: A CSV record longer than this many physical lines is taken for an unterminated quote.
+MAX_RECORD_LINES = 20
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ODD = re.compile(r"[^\x00-\x7f\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2000-\u206f]")
 
@@ -359,13 +362,33 @@ class Source:
         decoder = _LineDecoder(self.encoding)
         lines = self._lines(decoder)
         delimiter = "\t" if self.format == "tsv" else ","
-        reader = csv.reader((line + "\n" for _, line in lines), delimiter=delimiter)
+        # Physical lines go through a small queue, so that the lines of a record that swallowed too
+        # many (an unterminated quote) can be fed back and read again as records of their own.
+        pending: deque[tuple[int, str]] = deque()
+        consumed: list[tuple[int, str]] = []
+        state = {"eof": False}
+
+        def feed() -> Iterator[str]:
+            while True:
+                if pending:
+                    item = pending.popleft()
+                else:
+                    try:
+                        item = next(lines)
+                    except StopIteration:
+                        state["eof"] = True
+                        return
+                consumed.append(item)
+                yield item[1] + "\n"
+
+        reader = csv.reader(feed(), delimiter=delimiter)
         try:
             header = next(reader)
         except StopIteration:
             return
         except csv.Error as e:
             raise InputError(f"CSV 表头无法解析：{e}") from e
+        consumed.clear()
         header = [h.strip().lstrip("\ufeff") for h in header]
         col = self._pick_column(header, self.text_column, "--text-column")
         self.text_field = header[col]
@@ -374,7 +397,6 @@ class Source:
             self._pick_column(header, self.sender_column, "--sender-column") if self.sender_column else None
         )
         number = 0
-        last_line = reader.line_num
         while True:
             try:
                 row = next(reader)
@@ -382,12 +404,29 @@ class Source:
                 break
             except csv.Error as e:
                 number += 1
-                last_line = reader.line_num
+                consumed.clear()
                 yield InputRecord(number, str(number), None, f"CSV 行无法解析：{e}")
                 continue
+            span = [n for n, _ in consumed]
+            raw = "\n".join(text for _, text in consumed)
+            swallowed = len(consumed) > MAX_RECORD_LINES or (
+                len(consumed) > 1 and state["eof"] and not pending and raw.count('"') % 2 == 1
+            )
+            if swallowed:
+                # an unterminated quote: the first line is the broken record, the rest are read again
+                number += 1
+                first = consumed[0]
+                pending.extendleft(reversed(consumed[1:]))
+                consumed.clear()
+                state["eof"] = False
+                reader = csv.reader(feed(), delimiter=delimiter)  # the old one may have seen the end
+                yield InputRecord(
+                    number, str(number), None,
+                    f"第 {first[0]} 行的引号没有闭合（CSV 格式错误），这一行无法读取；后面的行照常读取",
+                )
+                continue
+            consumed.clear()
             number += 1
-            span = range(last_line + 1, reader.line_num + 1)
-            last_line = reader.line_num
             rid = str(number)
             if id_col is not None and id_col < len(row) and row[id_col].strip():
                 rid = row[id_col]

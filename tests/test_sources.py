@@ -152,3 +152,21 @@ def test_jsonl_text_field_is_detected_like_csv_headers(tmp_path):
         assert src.text_field == "content"
     assert [r.text for r in recs] == [f"消息{i}" for i in range(15)]
     assert all(r.error is None for r in recs)
+
+
+@pytest.mark.parametrize("after", [3, 40])
+def test_an_unterminated_quote_does_not_swallow_the_following_rows(tmp_path, after):
+    p = tmp_path / "x.csv"
+    p.write_text("id,text\n1,\"引号没有闭合\n" + "".join(f"{i},正常{i}\n" for i in range(2, 2 + after)), "utf-8")
+    with Source(str(p)) as src:
+        recs = list(src)
+    assert len(recs) == 1 + after
+    assert recs[0].text is None and "引号没有闭合" in recs[0].error
+    assert [r.text for r in recs[1:]] == [f"正常{i}" for i in range(2, 2 + after)]
+
+
+def test_a_legitimate_multiline_field_stays_one_record(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text('id,text\n1,"第一行\n第二行\n第三行"\n2,下一条\n', "utf-8")
+    with Source(str(p)) as src:
+        assert [r.text for r in src] == ["第一行\n第二行\n第三行", "下一条"]
