@@ -203,7 +203,11 @@ def import_drafts(
     Returns the new records and a list of human-readable notes on what was dropped.
     """
     seen = {normalize(r.text) for r in existing}
-    counters: Counter[str] = Counter(r.category_id for r in existing)
+    counters: Counter[str] = Counter()
+    for r in existing:  # the highest number in use per prefix: relabelled records keep their old ids
+        prefix, _, num = r.id.rpartition("-")
+        if num.isdigit():
+            counters[prefix] = max(counters[prefix], int(num))
     out: list[Record] = []
     notes: list[str] = []
     for path in draft_files:
