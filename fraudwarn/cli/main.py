@@ -96,6 +96,22 @@ def model_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
+def threshold_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--threshold",
+        type=click.FloatRange(0, 1),
+        default=None,
+        help="诈骗概率达到此值即判为诈骗信息（默认用模型清单中的阈值）；调低召回更多、误报也更多。",
+    )(f)
+
+
+def rules_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="本地规则文件（YAML/JSON：允许名单、拒绝名单、关键词/正则规则），与模型一起生效；命中的规则在结果中注明。",
+    )(f)
+
+
 def data_option(
     help_text: str = "语料目录（默认 data/corpus）。", *, exists: bool = True
 ) -> Callable[..., Any]:
@@ -187,22 +203,14 @@ def _human(r: Any) -> str:
 @main.command(epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
 @click.argument("messages", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="每条消息输出一行 JSON（机器可读）。")
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0, 1),
-    default=None,
-    help="诈骗概率达到此值即判为诈骗信息（默认按模型的判定）；调低召回更多、误报也更多。",
-)
+@threshold_option
 @click.option(
     "--target-fpr",
     type=click.FloatRange(0.0005, 0.5),
     default=None,
     help="按训练时在正常难例上测得的误报率选择阈值（如 0.01 即 1%）；与 --threshold 二选一。",
 )
-@click.option(
-    "--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="本地规则文件（YAML/JSON：允许名单、拒绝名单、关键词/正则规则），与模型一起生效，命中时在结果中注明。",
-)
+@rules_option
 @model_option
 def classify(
     messages: tuple[str, ...],
@@ -538,16 +546,8 @@ def evaluate(
     help="把汇总统计写成 JSON（可交给 fraudwarn warn --from-summary 生成预警）。",
 )
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度条和汇总。")
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0, 1),
-    default=None,
-    help="诈骗概率达到此值即判为诈骗信息（默认用模型清单中的阈值）。",
-)
-@click.option(
-    "--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="本地规则文件（见 classify --help）；命中的规则写入输出的 rule 列。",
-)
+@threshold_option
+@rules_option
 @click.option("--sender-column", "--sender-field", "sender_column", default=None,
               help="发送方号码所在的列或字段，用于规则文件中的发送方允许名单。")
 @click.option(
