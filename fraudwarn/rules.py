@@ -200,4 +200,4 @@ def apply_rules(model: Any, v: Any, hits: Sequence[RuleHit | None]) -> None:
             v.category_index[i] = normal
             v.role_index[i] = -1
             v.risk[i] = "低"
-        v.review[i] = hit.action == "review" or bool(v.review[i] and hit.action == "review")
+        v.review[i] = hit.action == "review"

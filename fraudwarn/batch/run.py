@@ -82,13 +82,10 @@ def _init_worker(model_dir: str | None) -> None:
         _MODEL = load_model(model_dir)
 
 
-def _indicators(text: str, mask: bool) -> list[dict[str, Any]]:
-    from fraudwarn.text.indicators import extract_indicators, mask_pii, unique_indicators
+def _indicators(found: list[Any], mask: bool) -> list[dict[str, Any]]:
+    from fraudwarn.text.indicators import mask_pii
 
-    return [
-        {"kind": i.kind, "value": mask_pii(i.value) if mask else i.value, "count": i.count}
-        for i in unique_indicators(extract_indicators(text))
-    ]
+    return [{"kind": i.kind, "value": mask_pii(i.value) if mask else i.value, "count": i.count} for i in found]
 
 
 _RULES: dict[str, Any] = {}
@@ -104,10 +101,10 @@ def _rules(path: str | None) -> Any:
     return _RULES[path]
 
 
-def _apply_rule(part: dict[str, Any], rules: Any, text: str, sender: str | None, v: Any, u: int) -> dict[str, Any]:
-    from fraudwarn.text.indicators import extract_indicators
-
-    hit = rules.match(text, extract_indicators(text), sender)
+def _apply_rule(
+    part: dict[str, Any], rules: Any, text: str, found: list[Any], sender: str | None, v: Any, u: int
+) -> dict[str, Any]:
+    hit = rules.match(text, found, sender)
     if hit is None:
         return {**part, "rule": None}
     out = {**part, "rule": {"id": hit.id, "action": hit.action, "reason": hit.reason}}
@@ -131,7 +128,7 @@ def score_records(records: list[InputRecord], options: BatchOptions) -> list[dic
     cache, and texts that normalise alike (same template, other number) share one model call.
     """
     from fraudwarn.model.classifier import Prepared, prepare
-    from fraudwarn.text.indicators import mask_pii
+    from fraudwarn.text.indicators import extract_indicators, mask_pii, unique_indicators
 
     cores: list[dict[str, Any] | None] = [None] * len(records)
     status: list[str] = ["ok"] * len(records)
@@ -179,15 +176,16 @@ def score_records(records: list[InputRecord], options: BatchOptions) -> list[dic
             for k in ks:
                 i = fresh[k]
                 text = records[i].text or ""
+                found = unique_indicators(extract_indicators(text))  # once: for rules and for the row
                 part = model_part
                 if rules is not None:
-                    part = _apply_rule(part, rules, text, records[i].sender, v, u)
+                    part = _apply_rule(part, rules, text, found, records[i].sender, v, u)
                 core = {
                     **part,
                     "red_flags": [
                         {"id": h.flag.id, "name": h.flag.name} for h in prep.flags[k] if h.flag.kind == "red"
                     ],
-                    "indicators": _indicators(text, options.mask_pii),
+                    "indicators": _indicators(found, options.mask_pii),
                 }
                 cores[i] = core
                 if rules is None or records[i].sender is None:

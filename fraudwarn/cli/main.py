@@ -398,7 +398,7 @@ def corpus_import(drafts: tuple[Path, ...], data_dir: Path | None, hard: tuple[s
 @click.option(
     "--cv",
     is_flag=True,
-    help="在 DATA（默认 data/corpus）上做分组交叉验证和留一渠道评估，而不是评估现有模型。",
+    help="在 DATA（默认 data/corpus）上做分组交叉验证、留一体裁和留一写作者评估，而不是评估现有模型。",
 )
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20), help="--cv 的折数。")
 @click.option(

@@ -153,11 +153,8 @@ class SparseRows:
         if n >= 64:  # batches: scipy's sparse product is several times faster; its import cost is paid once
             return np.asarray(self.tocsr() @ weights)
         out = np.zeros((n, k))
-        if len(self.data) == 0:
-            return out
-        prod = weights[self.indices] * self.data[:, None]
-        rows = np.repeat(np.arange(n), np.diff(self.indptr))
-        np.add.at(out, rows, prod) if n < 4 else _segment_sum(out, prod, self.indptr)
+        if len(self.data):
+            _segment_sum(out, weights[self.indices] * self.data[:, None], self.indptr)
         return out
 
     def __getitem__(self, idx: Any) -> SparseRows:
