@@ -53,7 +53,8 @@ class InputRecord:
     id: str
     text: str | None
     error: str | None = None
-    sender: str | None = None  # from --sender-column, for deployment rules
+    sender: str | None = None  # from --sender-column, for deployment rules and leads
+    time: str | None = None  # from --time-column, as written in the input, for trends and leads
 
 
 class _CountingReader(io.RawIOBase):
@@ -252,6 +253,7 @@ class Source:
         text_column: str | None = None,
         id_column: str | None = None,
         sender_column: str | None = None,
+        time_column: str | None = None,
     ) -> None:
         self.path = path
         self.format = detect_format(path, fmt)
@@ -273,6 +275,10 @@ class Source:
         self.text_column = text_column
         self.id_column = id_column
         self.sender_column = sender_column
+        self.time_column = time_column
+        if self.format == "txt" and (sender_column or time_column):
+            self.close()
+            raise InputError("纯文本（TXT）输入没有列：--sender-column 和 --time-column 只用于 CSV、TSV 和 JSONL。")
         #: the text column or field actually used (known once reading has started)
         self.text_field: str | None = text_column
 
@@ -356,7 +362,10 @@ class Source:
                 yield InputRecord(n, rid, None, f"文本字段“{field}”不是字符串")
             else:
                 sender = obj.get(self.sender_column) if self.sender_column else None
-                yield InputRecord(n, rid, text, None, None if sender is None else str(sender))
+                when = obj.get(self.time_column) if self.time_column else None
+                yield InputRecord(
+                    n, rid, text, None, None if sender is None else str(sender), None if when is None else str(when)
+                )
 
     def _csv(self) -> Iterator[InputRecord]:
         decoder = _LineDecoder(self.encoding)
@@ -396,6 +405,7 @@ class Source:
         sender_col = (
             self._pick_column(header, self.sender_column, "--sender-column") if self.sender_column else None
         )
+        time_col = self._pick_column(header, self.time_column, "--time-column") if self.time_column else None
         number = 0
         while True:
             try:
@@ -438,7 +448,8 @@ class Source:
                 yield InputRecord(number, rid, None, f"这一行缺少文本列“{header[col]}”")
             else:
                 sender = row[sender_col] if sender_col is not None and sender_col < len(row) else None
-                yield InputRecord(number, rid, row[col], None, sender)
+                when = row[time_col] if time_col is not None and time_col < len(row) else None
+                yield InputRecord(number, rid, row[col], None, sender, when)
 
     @staticmethod
     def _pick_column(header: list[str], wanted: str | None, option: str) -> int:

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from fraudwarn.categories import get_category, get_role
+from fraudwarn.categories import NORMAL_ID, get_category, get_role
 from fraudwarn.errors import InputError
 from fraudwarn.sources import InputRecord, Source
 
@@ -61,9 +61,11 @@ class BatchOptions:
     threshold: float | None = None
     rules_file: str | None = None
     rules_sha256: str | None = None  # part of the resume fingerprint: other rules, other output
+    carry: tuple[str, ...] = ()  # input columns copied to the output ("sender", "time"), for leads and trends
 
     def fingerprint(self) -> dict[str, Any]:
-        return asdict(self)
+        """As stored in the resume state (JSON: tuples become lists)."""
+        return json.loads(json.dumps(asdict(self)))
 
 
 # -- scoring (runs in workers) ---------------------------------------------------------------
@@ -195,6 +197,8 @@ def score_records(records: list[InputRecord], options: BatchOptions) -> list[dic
     out = []
     for rec, maybe_core, st in zip(records, cores, status):
         row: dict[str, Any] = {"id": rec.id}
+        for key in options.carry:
+            row[key] = getattr(rec, key)
         row.update(maybe_core or _EMPTY_CORE)
         row["status"] = st
         if options.keep_text:
@@ -238,6 +242,11 @@ def _neutralise(cell: str) -> str:
     return "'" + cell
 
 
+def output_fields(options: BatchOptions) -> tuple[str, ...]:
+    """CSV/TSV columns: the id, carried input columns, the scores, and the text when kept."""
+    return (CSV_FIELDS[0], *options.carry, *CSV_FIELDS[1:], *(("text",) if options.keep_text else ()))
+
+
 def serialise(rows: list[dict[str, Any]], options: BatchOptions) -> bytes:
     if options.output_format == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
@@ -245,7 +254,7 @@ def serialise(rows: list[dict[str, Any]], options: BatchOptions) -> bytes:
     w = csv.writer(buf, lineterminator="\r\n", delimiter="\t" if options.output_format == "tsv" else ",")
     for r in rows:
         cells = []
-        for k in (*CSV_FIELDS, *(("text",) if options.keep_text else ())):
+        for k in output_fields(options):
             v = r.get(k)
             if k == "indicators":
                 v = "; ".join(f"{d['kind']}:{d['value']}" for d in v or [])
@@ -265,7 +274,7 @@ def serialise(rows: list[dict[str, Any]], options: BatchOptions) -> bytes:
 def csv_header(options: BatchOptions) -> bytes:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n", delimiter="\t" if options.output_format == "tsv" else ",").writerow(
-        [*CSV_FIELDS, *(("text",) if options.keep_text else ())]
+        output_fields(options)
     )
     return "\ufeff".encode() + buf.getvalue().encode("utf-8")  # BOM: Excel and WPS read UTF-8
 
@@ -274,8 +283,14 @@ def csv_header(options: BatchOptions) -> bytes:
 class Summary:
     """Counts that survive an interruption (they are part of the resume state)."""
 
-    def __init__(self, state: dict[str, Any] | None = None) -> None:
+    def __init__(self, state: dict[str, Any] | None = None, *, period: str | None = None) -> None:
         s = state or {}
+        self.period = s.get("period", period)
+        #: period key -> {"rows": ok rows, "types": {fraud type: 诈骗信息 + 案情描述 rows}}
+        self.by_period: dict[str, dict[str, Any]] = {
+            k: {"rows": int(v["rows"]), "types": Counter(v["types"])} for k, v in s.get("by_period", {}).items()
+        }
+        self.time_unparsed = int(s.get("time_unparsed", 0))
         self.rows = int(s.get("rows", 0))
         self.status = Counter(s.get("status", {}))
         self.category = Counter(s.get("category", {}))
@@ -299,6 +314,20 @@ class Summary:
             self.category_role[r["category"]][role] += 1
             self.fraud += bool(r["is_fraud"])
             self.risk[r["risk"]] += 1
+            if self.period:
+                self._add_period(r, role)
+
+    def _add_period(self, r: dict[str, Any], role: str) -> None:
+        from fraudwarn.analysis.periods import parse_time, period_key
+
+        t = parse_time(r.get("time"))
+        if t is None:
+            self.time_unparsed += 1
+            return
+        bucket = self.by_period.setdefault(period_key(t, self.period or "week"), {"rows": 0, "types": Counter()})
+        bucket["rows"] += 1
+        if r["category_id"] != NORMAL_ID and role in ("诈骗信息", "案情描述"):
+            bucket["types"][r["category"]] += 1
 
     def state(self) -> dict[str, Any]:
         return {
@@ -309,6 +338,19 @@ class Summary:
             "category_role": {k: dict(v) for k, v in self.category_role.items()},
             "fraud": self.fraud,
             "risk": dict(self.risk),
+            **self.period_state(),
+        }
+
+    def period_state(self) -> dict[str, Any]:
+        """Counts per day or week (``--time-column``); empty when the run has no times."""
+        if not self.period:
+            return {}
+        return {
+            "period": self.period,
+            "by_period": {
+                k: {"rows": v["rows"], "types": dict(v["types"].most_common())} for k, v in sorted(self.by_period.items())
+            },
+            "time_unparsed": self.time_unparsed,
         }
 
 
@@ -366,6 +408,8 @@ def run_batch(
     text_column: str | None = None,
     id_column: str | None = None,
     sender_column: str | None = None,
+    time_column: str | None = None,
+    period: str | None = None,
     jobs: int | None = None,
     resume: bool = False,
     model_dir: str | Path | None = None,
@@ -387,8 +431,10 @@ def run_batch(
     _MODEL = load_model(model_dir)
     source = Source(
         input_path, fmt=input_format, encoding=encoding, text_column=text_column, id_column=id_column,
-        sender_column=sender_column,
+        sender_column=sender_column, time_column=time_column,
     )
+    if time_column and period is None:
+        period = "week"
     fingerprint = {
         "version": STATE_VERSION,
         "input": os.path.abspath(input_path) if input_path != "-" else "-",
@@ -398,10 +444,13 @@ def run_batch(
         "encoding": source.encoding,
         "text_column": text_column,
         "id_column": id_column,
+        "sender_column": sender_column,
+        "time_column": time_column,
+        "period": period,
         "options": options.fingerprint(),
         "model_sha256": _MODEL.manifest.get("model_sha256"),
     }
-    done, written, summary = 0, 0, Summary()
+    done, written, summary = 0, 0, Summary(period=period)
     text_stats = _TextStats()
     if resume:
         if input_path == "-":
@@ -414,7 +463,7 @@ def run_batch(
                 raise InputError(
                     "上次中断的任务与本次的输入、选项或模型不一致，无法续跑；去掉 --resume 重新开始。"
                 )
-            done, written, summary = state["records_done"], state["bytes"], Summary(state["summary"])
+            done, written, summary = state["records_done"], state["bytes"], Summary(state["summary"], period=period)
     resumed_from = done
     mode = "r+b" if written else "wb"
     in_main = threading.current_thread() is threading.main_thread()
@@ -494,6 +543,7 @@ def run_batch(
         "encoding_reason": source.encoding_reason,
         "text_field": source.text_field,
         "warnings": _input_warnings(source, text_stats),
+        **summary.period_state(),
     }
     return result
 

@@ -549,7 +549,11 @@ def evaluate(
 @threshold_option
 @rules_option
 @click.option("--sender-column", "--sender-field", "sender_column", default=None,
-              help="发送方号码所在的列或字段，用于规则文件中的发送方允许名单。")
+              help="发送方号码所在的列或字段：用于规则文件中的发送方名单，并写入输出（供 fraudwarn leads 统计发送方）。")
+@click.option("--time-column", "--time-field", "time_column", default=None,
+              help="发送时间所在的列或字段：写入输出，汇总中按天或按周计数（供 fraudwarn trends 和 leads）。")
+@click.option("--period", type=click.Choice(["day", "week"]), default=None,
+              help="与 --time-column 一起：汇总按天（day）或按周（week，默认）计数。")
 @click.option(
     "--max-errors",
     default="50%",
@@ -575,6 +579,8 @@ def batch(
     threshold: float | None,
     rules_file: Path | None,
     sender_column: str | None,
+    time_column: str | None,
+    period: str | None,
     max_errors: str,
     model_dir: Path | None,
 ) -> None:
@@ -608,7 +614,10 @@ def batch(
         threshold=threshold,
         rules_file=str(rules_file.resolve()) if rules_file else None,
         rules_sha256=_file_sha256(rules_file) if rules_file else None,
+        carry=tuple(k for k, col in (("sender", sender_column), ("time", time_column)) if col),
     )
+    if period and not time_column:
+        raise click.UsageError("--period 需要与 --time-column 一起使用。")
     if rules_file:
         from fraudwarn.rules import load_rules
 
@@ -624,6 +633,8 @@ def batch(
             text_column=text_column,
             id_column=id_column,
             sender_column=sender_column,
+            time_column=time_column,
+            period=period,
             jobs=jobs,
             resume=resume,
             model_dir=model_dir,
@@ -754,6 +765,14 @@ def _format_summary(s: dict[str, Any]) -> str:
     help="用 fraudwarn batch --summary 生成的统计文件写“近期高发”汇总预警。",
 )
 @click.option(
+    "--from-case",
+    "from_case",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="以案说法：把这个文件中的一段案情描述（UTF-8 文本）匿名化后写成提示（notice 或 wechat 渠道）。",
+)
+@click.option("--type", "case_type", default=None, help="与 --from-case 一起：指定诈骗类型（默认由模型判定）。")
+@click.option(
     "--top", type=click.IntRange(1, 10), default=4, show_default=True, help="--from-summary 时列出的类型数。"
 )
 @click.option(
@@ -779,12 +798,14 @@ def warn(
     seed: int | None,
     from_text: str | None,
     from_summary: Path | None,
+    from_case: Path | None,
+    case_type: str | None,
     top: int,
     template_dir: Path | None,
     output: Path | None,
     model_dir: Path | None,
 ) -> None:
-    """生成警方提示：按诈骗类型、按渠道，或根据批量检测的统计写“近期高发”提示。
+    """生成警方提示：按诈骗类型、按渠道，根据批量检测的统计写“近期高发”提示，或以案说法。
 
     CATEGORY 可写中文名、英文 id 或别名（如 刷单返利、order_brushing、兼职刷单）。
     生成的文字不含任何链接，除 110、96110 和日期外不含数字。
@@ -793,13 +814,20 @@ def warn(
     例：fraudwarn warn 刷单返利 --channel sms
         fraudwarn warn --from-text "您好，我是京东客服……" --channel notice
         fraudwarn warn --from-summary week.json --top 4 --issuer "XX派出所"
+        fraudwarn warn --from-case case.txt --region 城南街道
     """
     from fraudwarn.categories import get_category
     from fraudwarn.notices.render import rank_summary, render
 
-    given = sum(x is not None for x in (category, from_text, from_summary))
+    given = sum(x is not None for x in (category, from_text, from_summary, from_case))
     if given != 1:
-        raise click.UsageError("请给出且只给出一种来源：CATEGORY、--from-text 或 --from-summary。")
+        raise click.UsageError("请给出且只给出一种来源：CATEGORY、--from-text、--from-summary 或 --from-case。")
+    if case_type is not None and from_case is None:
+        raise click.UsageError("--type 只与 --from-case 一起使用。")
+    trend: str | None = None
+    if from_case is not None:
+        _warn_from_case(from_case, case_type, channel, issuer, region, date_, seed, template_dir, output, model_dir)
+        return
     if from_text is not None:
         from fraudwarn.predict import check_text, classify, load_model
 
@@ -820,6 +848,7 @@ def warn(
         if not cats:
             click.echo("汇总中没有诈骗类记录，未生成预警。", err=True)
             return
+        trend = _summary_trend(summary)
     else:
         cats = [get_category(category or "")]
     w = render(
@@ -830,6 +859,7 @@ def warn(
         date=date_.date() if date_ else None,
         seed=seed,
         template_dir=template_dir,
+        trend=trend,
     )
     for note in w.notes:
         click.echo(click.style("注意：" + note, fg="yellow"), err=True)
@@ -838,6 +868,49 @@ def warn(
         click.echo(f"已写入 {output}", err=True)
     else:
         click.echo(w.text, nl=False)
+
+
+def _summary_trend(summary: dict[str, Any]) -> str | None:
+    """The rising types of the latest period, as a notice says it; None without times."""
+    if not summary.get("by_period"):
+        return None
+    from fraudwarn.analysis.trends import compute_trends, trend_sentence
+
+    t = compute_trends(summary)
+    rising = t.rising()[:2]
+    if not rising:
+        return None
+    return "，".join(trend_sentence(x, t.unit) if i == 0 else trend_sentence(x, t.unit).removeprefix(f"本{t.unit}")
+                    for i, x in enumerate(rising))
+
+
+def _warn_from_case(
+    path: Path, case_type: str | None, channel: str, issuer: str | None, region: str | None, date_: Any,
+    seed: int | None, template_dir: Path | None, output: Path | None, model_dir: Path | None,
+) -> None:
+    from fraudwarn.notices.cases import case_notice
+    from fraudwarn.predict import load_model
+
+    try:
+        text = path.read_text("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path} 不是 UTF-8 文本；请先转换编码（如 iconv -f gbk -t utf-8）。") from e
+    n = case_notice(
+        text, category=case_type, channel=channel, issuer=issuer, region=region,
+        date=date_.date() if date_ else None, seed=seed, template_dir=template_dir,
+        model=None if case_type else load_model(model_dir),
+    )
+    if n.removed:
+        kinds = {"phone": "电话", "url": "网址", "wechat": "微信号", "qq": "QQ号", "bank_card": "银行卡号",
+                 "id_number": "身份证号", "email": "邮箱", "name": "姓名", "age": "年龄", "date": "日期时间",
+                 "address": "详细地址", "amount": "金额（已取整）", "digits": "其他数字"}
+        parts = "、".join(f"{kinds.get(k, k)} {v} 处" for k, v in n.removed.items())
+        click.echo(f"已匿名化：{parts}。发布前请再人工核对一遍。", err=True)
+    if output:
+        output.write_text(n.text, encoding="utf-8")
+        click.echo(f"已写入 {output}", err=True)
+    else:
+        click.echo(n.text, nl=False)
 
 
 @main.command(epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
@@ -890,3 +963,9 @@ def highlight(text: str, spans: list[tuple[int, int]]) -> str:
         out.append(click.style(piece, fg="red", bold=True, underline=True) if marks[i] else piece)
         i = j
     return "".join(out)
+
+
+# -- commands that live in their own modules ------------------------------------------------
+from fraudwarn.cli.analysis import register as _register_analysis  # noqa: E402
+
+_register_analysis(main)

@@ -115,7 +115,14 @@ def _visible_length(text: str) -> int:
 
 
 def _context(
-    cats: Sequence[Category], *, rng: random.Random, issuer: str, region: str, date: _dt.date, n_points: int
+    cats: Sequence[Category],
+    *,
+    rng: random.Random,
+    issuer: str,
+    region: str,
+    date: _dt.date,
+    n_points: int,
+    trend: str = "",
 ) -> dict[str, Any]:
     kb = knowledge()
     common = kb["common"]
@@ -136,6 +143,7 @@ def _context(
         "types": [c.name for c in cats],
         "short_names": names,
         "joined_names": joined,
+        "trend": trend,
     }
     if len(cats) == 1:
         entry = kb["types"][cats[0].id]
@@ -199,8 +207,13 @@ def render(
     date: _dt.date | None = None,
     seed: int | None = None,
     template_dir: str | Path | None = None,
+    trend: str | None = None,
 ) -> RenderedWarning:
-    """Render a warning about one type, or an aggregate about several (most frequent first)."""
+    """Render a warning about one type, or an aggregate about several (most frequent first).
+
+    ``trend`` is a sentence on the statistics ("本周刷单返利类信息较上周上升四成") put before the
+    opener; an SMS is too short for it and leaves it out.
+    """
     if channel not in CHANNELS:
         raise InputError(f"不支持的渠道“{channel}”，可用：{'、'.join(CHANNELS)}。")
     cats = [c if isinstance(c, Category) else get_category(c) for c in categories_]
@@ -230,13 +243,24 @@ def render(
     for attempt in range(40):
         rng = random.Random(seed * 1009 + attempt)
         n_points = rng.choice((3, 4, 5)) if channel != "sms" else 3
-        ctx = _context(cats, rng=rng, issuer=issuer_s, region=region_s, date=date, n_points=n_points)
+        ctx = _context(
+            cats, rng=rng, issuer=issuer_s, region=region_s, date=date, n_points=n_points,
+            trend="" if channel == "sms" else _clean_trend(trend),
+        )
         text = _render(channel, ctx, template_dir)
         if _fits(channel, text):
             break
     else:
         raise InputError(f"无法在{channel}渠道的长度限制内生成预警（发文单位或地区名称过长？）。")
     return RenderedWarning(channel, text, tuple(c.name for c in cats), seed, tuple(notes))
+
+
+def _clean_trend(trend: str | None) -> str:
+    """A trend sentence keeps the no-digit rule: digits would read as a number to call."""
+    if not trend:
+        return ""
+    t = re.sub(r"[0-9０-９]", "", trend).strip().rstrip("。")
+    return t[:60]
 
 
 def rank_summary(summary: Mapping[str, Any], *, top: int = 4) -> list[Category]:

@@ -277,3 +277,25 @@ def test_tsv_output_is_tab_separated_and_ids_keep_their_sign(tmp_path, mini_mode
     assert rows[0][0] == "id" and len(rows) == 3
     assert rows[1][0] == "+8613800000000" and rows[2][0] == "-1"
     assert rows[2][-1].startswith("'=")  # a formula in the text is still neutralised
+
+
+def test_sender_and_time_columns_are_carried_into_csv_output(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("号码,时间,内容\r\n10690001,2026-11-30 08:00,您的快递已到驿站\r\n138,坏时间,在吗\r\n", "utf-8")
+    out, summary = tmp_path / "out.csv", tmp_path / "s.json"
+    p = run_cli("batch", str(src), "--sender-column", "号码", "--time-column", "时间", "--period", "day",
+                "-o", str(out), "--summary", str(summary), "-q")
+    assert p.returncode == 0, p.stderr.decode()
+    rows = list(csv.reader(out.read_text("utf-8-sig").splitlines()))
+    assert rows[0][:3] == ["id", "sender", "time"] and rows[1][1:3] == ["10690001", "2026-11-30 08:00"]
+    s = json.loads(summary.read_text("utf-8"))
+    assert s["period"] == "day" and list(s["by_period"]) == ["2026-11-30"] and s["time_unparsed"] == 1
+
+
+def test_time_column_on_plain_text_is_refused(tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("在吗\n", "utf-8")
+    p = run_cli("batch", str(src), "--time-column", "时间", "-o", str(tmp_path / "o.jsonl"))
+    assert p.returncode == 1 and "没有列" in p.stderr.decode()
+    p = run_cli("batch", str(src), "--period", "day", "-o", str(tmp_path / "o.jsonl"))
+    assert p.returncode == 2

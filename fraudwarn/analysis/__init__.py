@@ -1,0 +1,1 @@
+"""From scored dumps to police work: 涉诈线索 leads and trends over time."""
