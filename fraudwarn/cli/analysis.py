@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import click
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+from fraudwarn.cli.common import CONTEXT, EXIT_CODES_HELP
 
 
-@click.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
 @click.argument("scored", metavar="SCORED", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -114,7 +113,7 @@ def _score_first(
     return out
 
 
-@click.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
 @click.argument("summary", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--period", "current", default=None, help="要对比的时段（如 2026-W49 或 2026-11-30；默认最近一个）。")
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path), default=None, help="把各类型按时段的数量画成折线图（PNG）。")
@@ -151,8 +150,4 @@ def trends(summary: Path, current: str | None, png: Path | None, as_json: bool) 
         small = "（数量少，仅供参考）" if max(x.current, x.previous) < MIN_COUNT else ""
         click.echo(f"  {x.category:<10}{x.previous:>6} → {x.current:<6}{x.phrase}{small}")
 
-
-def register(main: Any) -> None:
-    main.add_command(leads)
-    main.add_command(trends)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from fraudwarn.categories import NORMAL_ID, Category, get_category
 from fraudwarn.errors import InputError
+from fraudwarn.notices.channels import channels
 from fraudwarn.notices.render import (
     CN_NUMERALS,
     DEFAULT_ISSUER,
@@ -30,7 +31,6 @@ from fraudwarn.notices.render import (
 from fraudwarn.notices.templating import render_package_template
 from fraudwarn.text.anonymize import anonymize
 
-CASE_CHANNELS = {"notice": "case_notice.txt.j2", "wechat": "case_wechat.md.j2"}
 STORY_MAX = 260  # characters of the retold case
 CASE_MIN = 20
 
@@ -44,6 +44,11 @@ _OPENERS = (
     "{region}近期接报一起{name}案件，当事人{loss}的积蓄被骗走。警方以案说法，提醒大家提高警惕。",
     "一起发生在{region}的{name}案件，再次给我们敲响警钟。",
 )
+
+
+def case_channels() -> dict[str, str]:
+    """Channels that can tell a case, with their 以案说法 template."""
+    return {c.id: c.case_template for c in channels().values() if c.case_template}
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,9 @@ def case_notice(
     template_dir: str | Path | None = None,
 ) -> CaseNotice:
     """Turn one case narrative into a 以案说法 notice; the type is read by the model unless given."""
-    if channel not in CASE_CHANNELS:
-        raise InputError(f"以案说法只支持渠道：{'、'.join(CASE_CHANNELS)}（短信太短，讲不完一个案例）。")
+    supported = case_channels()
+    if channel not in supported:
+        raise InputError(f"以案说法只支持渠道：{'、'.join(supported)}（短信太短，讲不完一个案例）。")
     text = case_text.strip()
     if len(text) < CASE_MIN:
         raise InputError(f"案情太短（{len(text)} 字），至少需要 {CASE_MIN} 字才能讲清一个案例。")
@@ -130,5 +136,5 @@ def case_notice(
         "issuer": issuer_s,
         "date": _date_text(date),
     }
-    body = render_package_template(CASE_CHANNELS[channel], ctx, template_dir=template_dir).strip() + "\n"
+    body = render_package_template(supported[channel], ctx, template_dir=template_dir).strip() + "\n"
     return CaseNotice(channel, body, cat.name, story, dict(anon.removed), seed)

@@ -24,18 +24,15 @@ from typing import Any
 
 from fraudwarn.categories import NORMAL_ID, Category, get_category
 from fraudwarn.errors import InputError
+from fraudwarn.notices.channels import _builtin as _builtin_channels
+from fraudwarn.notices.channels import channels as _channels
 from fraudwarn.notices.templating import render_package_template
 from fraudwarn.text import patterns as P
 
-CHANNELS = ("sms", "notice", "wechat", "html")
-TEMPLATES = {
-    "sms": "warning_sms.txt.j2",
-    "notice": "warning_notice.txt.j2",
-    "wechat": "warning_wechat.md.j2",
-    "html": "warning_html.html.j2",
-}
-SMS_MAX = 70
-NOTICE_MIN, NOTICE_MAX = 250, 600
+CHANNELS = tuple(_builtin_channels())  # the built-in ones; see fraudwarn.notices.channels for the registry
+SMS_MAX = _builtin_channels()["sms"].max_chars or 70
+NOTICE_MIN = _builtin_channels()["notice"].min_visible or 0
+NOTICE_MAX = _builtin_channels()["notice"].max_visible or 10_000
 ISSUER_MAX, REGION_MAX = 30, 20
 DEFAULT_ISSUER = "当地公安机关反诈中心"
 CN_NUMERALS = "一二三四五六七八九十"
@@ -187,15 +184,15 @@ def _context(
 
 
 def _render(channel: str, ctx: dict[str, Any], template_dir: str | Path | None) -> str:
-    return render_package_template(TEMPLATES[channel], ctx, template_dir=template_dir).strip() + "\n"
+    return render_package_template(_channels()[channel].template, ctx, template_dir=template_dir).strip() + "\n"
 
 
 def _fits(channel: str, text: str) -> bool:
-    if channel == "sms":
-        return len(text.strip()) <= SMS_MAX
-    if channel == "notice":
-        return NOTICE_MIN <= _visible_length(text) <= NOTICE_MAX
-    return True
+    c = _channels()[channel]
+    if c.max_chars is not None and len(text.strip()) > c.max_chars:
+        return False
+    visible = _visible_length(text)
+    return (c.min_visible is None or visible >= c.min_visible) and (c.max_visible is None or visible <= c.max_visible)
 
 
 def render(
@@ -214,8 +211,8 @@ def render(
     ``trend`` is a sentence on the statistics ("本周刷单返利类信息较上周上升四成") put before the
     opener; an SMS is too short for it and leaves it out.
     """
-    if channel not in CHANNELS:
-        raise InputError(f"不支持的渠道“{channel}”，可用：{'、'.join(CHANNELS)}。")
+    if channel not in _channels():
+        raise InputError(f"不支持的渠道“{channel}”，可用：{'、'.join(_channels())}。")
     cats = [c if isinstance(c, Category) else get_category(c) for c in categories_]
     if not cats:
         raise InputError("没有可预警的诈骗类型。")
@@ -234,7 +231,7 @@ def render(
         elif r.changed:
             notes.append(f"{name}中的链接、号码或标记已去掉，现为“{r.text}”。")
     issuer_s, region_s = cleaned["发文单位"], cleaned["地区"]
-    if channel == "sms" and issuer_s and len(issuer_s) > 12:
+    if channel == "sms" and issuer_s and len(issuer_s) > 12:  # the SMS template signs only short issuers
         notes.append(f"短信只署 12 字以内的发文单位，“{issuer_s}”过长，短信中未署名。")
     if seed is None:
         seed = default_seed(date, "+".join(c.id for c in cats) + "|" + channel)
@@ -245,7 +242,7 @@ def render(
         n_points = rng.choice((3, 4, 5)) if channel != "sms" else 3
         ctx = _context(
             cats, rng=rng, issuer=issuer_s, region=region_s, date=date, n_points=n_points,
-            trend="" if channel == "sms" else _clean_trend(trend),
+            trend=_clean_trend(trend) if _channels()[channel].trend else "",
         )
         text = _render(channel, ctx, template_dir)
         if _fits(channel, text):

@@ -198,3 +198,19 @@ def test_a_cut_or_cleaned_issuer_is_reported():
     assert any("已去掉" in n for n in w.notes)
     w = render(["刷单返利"], channel="notice", date=DATE, seed=1, issuer="很长" * 30)
     assert any("截为" in n for n in w.notes)
+
+
+def test_a_new_channel_is_one_registry_entry(tmp_path):
+    """A local format: one Channel entry plus its template (in a --template-dir)."""
+    from fraudwarn.notices.channels import Channel, channels, register_channel, unregister_channel
+
+    (tmp_path / "warning_board.txt.j2").write_text("【{{ title }}】{{ sms_line }}。{{ issuer }}\n", "utf-8")
+    register_channel(Channel("board", "电子屏", "电子屏滚动字幕（≤40字）", "warning_board.txt.j2", max_chars=40))
+    try:
+        assert "board" in channels()
+        w = render(["刷单返利"], channel="board", date=DATE, template_dir=tmp_path, issuer="城南派出所")
+        assert w.text.startswith("【") and len(w.text.strip()) <= 40 and "城南派出所" in w.text
+    finally:
+        unregister_channel("board")
+    with pytest.raises(InputError, match="不支持的渠道"):
+        render(["刷单返利"], channel="board", date=DATE)
