@@ -55,6 +55,7 @@ class InputRecord:
     error: str | None = None
     sender: str | None = None  # from --sender-column, for deployment rules and leads
     time: str | None = None  # from --time-column, as written in the input, for trends and leads
+    extra: dict[str, str] | None = None  # other columns asked for by name (labels when evaluating)
 
 
 class _CountingReader(io.RawIOBase):
@@ -254,6 +255,7 @@ class Source:
         id_column: str | None = None,
         sender_column: str | None = None,
         time_column: str | None = None,
+        extra_columns: tuple[str, ...] = (),
     ) -> None:
         self.path = path
         self.format = detect_format(path, fmt)
@@ -276,6 +278,7 @@ class Source:
         self.id_column = id_column
         self.sender_column = sender_column
         self.time_column = time_column
+        self.extra_columns = extra_columns
         if self.format == "txt" and (sender_column or time_column):
             self.close()
             raise InputError("纯文本（TXT）输入没有列：--sender-column 和 --time-column 只用于 CSV、TSV 和 JSONL。")
@@ -363,8 +366,10 @@ class Source:
             else:
                 sender = obj.get(self.sender_column) if self.sender_column else None
                 when = obj.get(self.time_column) if self.time_column else None
+                extra = {k: "" if obj.get(k) is None else str(obj[k]) for k in self.extra_columns} or None
                 yield InputRecord(
-                    n, rid, text, None, None if sender is None else str(sender), None if when is None else str(when)
+                    n, rid, text, None, None if sender is None else str(sender), None if when is None else str(when),
+                    extra,
                 )
 
     def _csv(self) -> Iterator[InputRecord]:
@@ -406,6 +411,7 @@ class Source:
             self._pick_column(header, self.sender_column, "--sender-column") if self.sender_column else None
         )
         time_col = self._pick_column(header, self.time_column, "--time-column") if self.time_column else None
+        extra_cols = {k: header.index(k) for k in self.extra_columns if k in header}
         number = 0
         while True:
             try:
@@ -449,7 +455,8 @@ class Source:
             else:
                 sender = row[sender_col] if sender_col is not None and sender_col < len(row) else None
                 when = row[time_col] if time_col is not None and time_col < len(row) else None
-                yield InputRecord(number, rid, row[col], None, sender, when)
+                extra = {k: row[i] if i < len(row) else "" for k, i in extra_cols.items()} or None
+                yield InputRecord(number, rid, row[col], None, sender, when, extra)
 
     @staticmethod
     def _pick_column(header: list[str], wanted: str | None, option: str) -> int:

@@ -17,6 +17,7 @@ import multiprocessing as mp
 import os
 import re
 import signal
+import sys
 import threading
 import time
 from collections import Counter, OrderedDict, defaultdict, deque
@@ -78,10 +79,29 @@ def _init_worker(model_dir: str | None) -> None:
     global _MODEL
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops workers with SIGTERM
+    _die_with_parent()
     if _MODEL is None:
         from fraudwarn.predict import load_model
 
         _MODEL = load_model(model_dir)
+
+
+def _die_with_parent() -> None:
+    """On Linux, a worker gets SIGTERM when the main process dies (kill -9), and goes quietly.
+
+    Otherwise orphaned workers find their pipes broken and print BrokenPipeError tracebacks.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(0)
 
 
 def _indicators(found: list[Any], mask: bool) -> list[dict[str, Any]]:

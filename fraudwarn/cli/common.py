@@ -8,6 +8,7 @@ message on stderr and a documented exit code; no traceback reaches the user unle
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable
@@ -37,8 +38,60 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     click.echo(click.style(f"警告：{message}", fg="yellow"), err=True)
 
 
+#: click's own usage messages, as a user sees them in Chinese (pattern → replacement).
+_CLICK_MESSAGES = (
+    (r"^No such option:? '?([^'\s]+?)'?\.?(?: \(?Did you mean(?: one of:)? (.+?)\?\)?)?$",
+     lambda m: f"没有这个选项：{m[1]}" + (f"。你是不是想用 {m[2]}？" if m[2] else "")),
+    (r"^No such command '(.+)'\.$", lambda m: f"没有这个命令：{m[1]}"),
+    (r"^Missing argument '(.+)'\.$", lambda m: f"缺少参数 {m[1]}"),
+    (r"^Missing option '(.+)'\.$", lambda m: f"缺少选项 {m[1]}"),
+    (r"^Option '(.+)' requires an argument\.$", lambda m: f"选项 {m[1]} 需要一个值"),
+    (r"^Option '(.+)' requires (\d+) arguments\.$", lambda m: f"选项 {m[1]} 需要 {m[2]} 个值"),
+    (r"^Got unexpected extra arguments? \((.+)\)$", lambda m: f"多余的参数：{m[1]}"),
+    (r"^Invalid value for '(.+?)': (.+)$", lambda m: f"参数 {m[1]} 的值无效：{_click_value(m[2])}"),
+)
+
+
+def _click_value(detail: str) -> str:
+    detail = re.sub(r"^'(.+)' is not one of (.+)\.$", r"“\1”不在可选值 \2 之中", detail)
+    detail = re.sub(r"^(?:File|Path|Directory) '(.+)' does not exist\.$", r"文件或目录“\1”不存在", detail)
+    detail = re.sub(r"^'(.+)' is not a valid (integer|float)\.$", r"“\1”不是有效的数字", detail)
+    detail = re.sub(r"^(.+) is not in the range (.+)\.$", r"\1 不在允许的范围 \2 内", detail)
+    return detail
+
+
+def chinese_usage_message(message: str) -> str:
+    """click's usage message in Chinese when it is one we know; otherwise as click wrote it."""
+    for pattern, repl in _CLICK_MESSAGES:
+        m = re.match(pattern, message, flags=re.S)
+        if m:
+            return repl(m)
+    return message
+
+
 class _Group(click.Group):
     """Turns library errors into Chinese one-liners with stable exit codes."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """click's own usage errors (unknown option, missing argument…) are said in Chinese, exit 2."""
+        kwargs.pop("standalone_mode", None)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        except click.UsageError as e:
+            if e.ctx is not None:
+                click.echo(e.ctx.get_usage(), err=True)
+                hint = f"用 “{e.ctx.command_path} -h” 查看帮助。"
+            else:
+                hint = "用 “fraudwarn -h” 或 “fraudwarn 命令 -h” 查看帮助。"
+            click.echo(f"错误：{chinese_usage_message(e.format_message())}\n{hint}", err=True)
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.exceptions.Abort:
+            click.echo("已中止。", err=True)
+            sys.exit(EXIT_ERROR)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         warnings.showwarning = _show_warning

@@ -179,6 +179,7 @@ def corpus_import(drafts: tuple[Path, ...], data_dir: Path | None, hard: tuple[s
     default=None,
     help="把混淆矩阵和可靠性图（PNG）写到此目录（需要 matplotlib：pip install 'fraudwarn[plot]'）。",
 )
+@click.option("--skip-invalid", is_flag=True, help="跳过标签无效或无法解码的行（默认列出全部无效行并退出）。")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 @model_option
 def evaluate(
@@ -188,6 +189,7 @@ def evaluate(
     attack: bool,
     plot_dir: Path | None,
     as_json: bool,
+    skip_invalid: bool,
     model_dir: Path | None,
 ) -> None:
     """评估模型：准确率、macro-F1、各类精确率/召回率、诈骗召回、正常误报、混淆矩阵、校准。
@@ -241,7 +243,7 @@ def evaluate(
         raise click.UsageError("请给出要评估的标注文件 DATA，或使用 --cv。")
     from fraudwarn.predict import load_model
 
-    texts, cats, roles, hard, _ = read_labelled(data)
+    texts, cats, roles, hard, _ = read_labelled(data, skip_invalid=skip_invalid)
     model = load_model(model_dir)
     report = evaluate_model(model, texts, cats, roles, hard)
     if attack:

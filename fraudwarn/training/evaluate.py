@@ -188,16 +188,14 @@ def parse_roles(roles: Sequence[str | None]) -> list[str]:
     return ["" if not r else get_role(r).id for r in roles]
 
 
-def read_labelled(path: str | Path) -> tuple[list[str], list[str], list[str], list[bool], list[str]]:
+def read_labelled(
+    path: str | Path, *, skip_invalid: bool = False
+) -> tuple[list[str], list[str], list[str], list[bool], list[str]]:
     """Texts, category ids, role ids, hard-negative flags and channels from a labelled file.
 
     Accepts a corpus folder, the corpus JSONL format, or any CSV/TSV/JSONL with ``text``
     and ``label`` columns (labels as id, Chinese name or alias; ``role`` optional).
     """
-    import csv
-    import json
-
-    from fraudwarn.errors import DataError
     from fraudwarn.training.corpus import load_corpus, read_jsonl
 
     p = Path(path)
@@ -206,27 +204,7 @@ def read_labelled(path: str | Path) -> tuple[list[str], list[str], list[str], li
     elif p.suffix == ".jsonl" and _looks_like_corpus(p):
         recs = read_jsonl(p)
     else:
-        rows: list[dict[str, Any]] = []
-        if p.suffix in (".csv", ".tsv"):
-            with open(p, encoding="utf-8-sig", newline="") as f:
-                rows = list(csv.DictReader(f, delimiter="\t" if p.suffix == ".tsv" else ","))
-        else:
-            with open(p, encoding="utf-8-sig") as f:
-                for n, line in enumerate(f, 1):
-                    if line.strip():
-                        try:
-                            rows.append(json.loads(line))
-                        except json.JSONDecodeError as e:
-                            raise DataError(f"{p.name} 第 {n} 行不是合法 JSON。") from e
-        if not rows or "text" not in rows[0] or "label" not in rows[0]:
-            raise DataError(f"{p} 需要 text 和 label 两列（或字段）。")
-        cats = parse_labels([str(r["label"]) for r in rows])
-        roles = [
-            "" if c == NORMAL_ID else (get_role(str(r["role"])).id if r.get("role") else "")
-            for c, r in zip(cats, rows)
-        ]
-        hard = [str(r.get("hard_negative", "")).lower() in ("1", "true") for r in rows]
-        return [str(r["text"]) for r in rows], cats, roles, hard, [str(r.get("channel", "")) for r in rows]
+        return _read_labelled_table(p, skip_invalid=skip_invalid)
     return (
         [r.text for r in recs],
         [r.category_id for r in recs],
@@ -234,6 +212,54 @@ def read_labelled(path: str | Path) -> tuple[list[str], list[str], list[str], li
         [r.hard_negative for r in recs],
         [r.channel for r in recs],
     )
+
+
+#: Invalid rows listed in full in the error message; the rest are counted.
+_MAX_LISTED = 20
+
+
+def _read_labelled_table(
+    p: Path, *, skip_invalid: bool
+) -> tuple[list[str], list[str], list[str], list[bool], list[str]]:
+    """A CSV/TSV/JSONL with text and label, through the same readers (and encodings) as ``batch``."""
+    import warnings
+
+    from fraudwarn.errors import DataError, FraudwarnError, FraudwarnWarning
+    from fraudwarn.sources import Source
+
+    texts: list[str] = []
+    cats: list[str] = []
+    roles: list[str] = []
+    hard: list[bool] = []
+    channels: list[str] = []
+    bad: list[str] = []
+    with Source(str(p), text_column="text", extra_columns=("label", "role", "hard_negative", "channel")) as src:
+        for rec in src:
+            extra = rec.extra or {}
+            if rec.error is not None or rec.text is None:
+                bad.append(f"第 {rec.number} 行：{rec.error or '没有文本'}")
+                continue
+            if "label" not in extra:
+                raise DataError(f"{p} 需要 text 和 label 两列（或字段）。")
+            try:
+                cat = get_category(extra["label"]).id
+                role = "" if cat == NORMAL_ID else (get_role(extra["role"]).id if extra.get("role") else "")
+            except FraudwarnError as e:
+                bad.append(f"第 {rec.number} 行：{e.message}")
+                continue
+            texts.append(rec.text)
+            cats.append(cat)
+            roles.append(role)
+            hard.append(extra.get("hard_negative", "").lower() in ("1", "true"))
+            channels.append(extra.get("channel", ""))
+    if bad and not skip_invalid:
+        listed = "；".join(bad[:_MAX_LISTED]) + (f"；另有 {len(bad) - _MAX_LISTED} 行" if len(bad) > _MAX_LISTED else "")
+        raise DataError(f"{p} 中有 {len(bad)} 行无法使用（加 --skip-invalid 可跳过它们）：{listed}。")
+    if bad:
+        warnings.warn(f"已跳过 {len(bad)} 行无效记录（{bad[0]}……）。", FraudwarnWarning, stacklevel=2)
+    if not texts:
+        raise DataError(f"{p} 中没有可用的标注记录（需要 text 和 label 两列）。")
+    return texts, cats, roles, hard, channels
 
 
 def _looks_like_corpus(path: Path) -> bool:

@@ -137,7 +137,8 @@ def test_killed_run_resumes_to_an_identical_file(tmp_path, mini_model_dir, mini_
 
     out = tmp_path / "out.jsonl"
     state = tmp_path / "out.jsonl.part.json"
-    proc = subprocess.Popen([*fraudwarn_cmd(), *base, "-o", str(out)], stderr=subprocess.PIPE)
+    proc = subprocess.Popen([*fraudwarn_cmd(), *base, "-o", str(out)], stderr=subprocess.PIPE,
+                            preexec_fn=_default_sigint)
     deadline = time.time() + 60
     target = random.Random(seed).randint(1, 24) * 25
     while time.time() < deadline and proc.poll() is None:
@@ -162,6 +163,31 @@ def test_killed_run_resumes_to_an_identical_file(tmp_path, mini_model_dir, mini_
     assert p.returncode == 0, p.stderr.decode()
     assert out.read_bytes() == ref.read_bytes()
     assert not state.exists()
+
+
+def _default_sigint() -> None:
+    """The child gets Python's Ctrl-C handler even when pytest itself runs with SIGINT ignored
+    (a background job of a non-interactive shell), so the test does not depend on inheritance."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_orphaned_workers_exit_quietly_when_the_main_process_is_killed(tmp_path, mini_model_dir, mini_records):
+    src = tmp_path / "in.txt"
+    _big_input(src, mini_records)
+    out = tmp_path / "out.jsonl"
+    state = tmp_path / "out.jsonl.part.json"
+    cmd = [*fraudwarn_cmd(), "batch", str(src), "--model", str(mini_model_dir), "--chunk-size", "25", "-j", "2",
+           "-q", "-o", str(out)]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None and not state.exists():
+        time.sleep(0.005)
+    if proc.poll() is not None:
+        pytest.fail("the run finished before it could be killed; enlarge the input")
+    proc.kill()
+    # stderr reaches EOF only once every worker holding it has exited
+    _, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err.decode() and "BrokenPipe" not in err.decode()
 
 
 def test_resume_refuses_a_different_input(tmp_path, mini_model_dir):

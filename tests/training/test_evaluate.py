@@ -56,3 +56,24 @@ def test_evaluate_cli_json(mini_model_dir):
 def test_evaluate_needs_data_or_cv():
     p = run_cli("evaluate")
     assert p.returncode == 2
+
+
+def test_evaluate_reads_gbk_csv_and_lists_every_invalid_row(tmp_path):
+    """Labelled files go through the batch readers: GBK decodes; all bad rows are named, or skipped."""
+    from tests.conftest import run_cli
+
+    src = tmp_path / "labelled.csv"
+    src.write_bytes(
+        "text,label,role\r\n先交解冻费才能放款,网络贷款,诈骗信息\r\n在吗,正常,\r\n你好,不存在的类,\r\n"
+        "兼职刷单日结,刷单返利,乱写\r\n".encode("gbk")
+    )
+    p = run_cli("evaluate", str(src))
+    err = p.stderr.decode()
+    assert p.returncode == 1 and "有 2 行无法使用" in err and "第 3 行" in err and "第 4 行" in err
+    assert "Traceback" not in err
+    p = run_cli("evaluate", str(src), "--skip-invalid", "--json")
+    assert p.returncode == 0, p.stderr.decode()
+    assert "已跳过 2 行" in p.stderr.decode()
+    import json
+
+    assert json.loads(p.stdout)["category"]["n"] == 2
