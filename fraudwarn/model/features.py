@@ -75,6 +75,7 @@ class FeatureSpace:
         self.char_offset = len(self.word_terms)
         self.flag_offset = self.char_offset + len(self.char_terms)
         self.n_features = self.flag_offset + len(self.flag_ids)
+        self._sorted_char: tuple[np.ndarray, np.ndarray] | None = None
 
     def _char_grams(self, text: str) -> list[str]:
         lo, hi = self.char_range
@@ -89,7 +90,16 @@ class FeatureSpace:
         return c1 + c2 + c3, v1 + v2 + [FLAG_VALUE] * len(c3)
 
     def transform(self, norm_texts: Sequence[str], flags: Sequence[Sequence[str]]) -> SparseRows:
-        """The texts' feature rows, one each."""
+        """The texts' feature rows, one each.
+
+        Batches take the vectorised character block (:meth:`_char_block`); single texts the
+        per-row path, which builds nothing extra (cold start). Both give the same rows.
+        """
+        if len(norm_texts) >= VECTOR_MIN and self.char_range[1] <= 3:
+            return self._transform_batch(norm_texts, flags)
+        return self._transform_rows(norm_texts, flags)
+
+    def _transform_rows(self, norm_texts: Sequence[str], flags: Sequence[Sequence[str]]) -> SparseRows:
         indptr, indices, data = [0], [], []
         for text, fl in zip(norm_texts, flags):
             c, v = self.row(text, fl)
@@ -102,6 +112,71 @@ class FeatureSpace:
             np.asarray(data, dtype=np.float64),
             self.n_features,
         )
+
+    def _transform_batch(self, norm_texts: Sequence[str], flags: Sequence[Sequence[str]]) -> SparseRows:
+        n = len(norm_texts)
+        tids: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        vals: list[np.ndarray] = []
+        # words (Python: the segmenter is per text anyway) and flags, as (text, column, value) triples
+        w_t, w_c, w_v = [], [], []
+        for t, (text, fl) in enumerate(zip(norm_texts, flags)):
+            c1, v1 = _block(word_analyzer(text), self.word_vocab, self.word_idf, 0)
+            c3 = sorted({self.flag_offset + self.flag_index[f] for f in fl if f in self.flag_index})
+            w_t.extend([t] * (len(c1) + len(c3)))
+            w_c.extend(c1 + c3)
+            w_v.extend(v1 + [FLAG_VALUE] * len(c3))
+        tids.append(np.asarray(w_t, dtype=np.int64))
+        cols.append(np.asarray(w_c, dtype=np.int64))
+        vals.append(np.asarray(w_v, dtype=np.float64))
+        ct, cc, cv = self._char_block(norm_texts)
+        tids.append(ct)
+        cols.append(cc + self.char_offset)
+        vals.append(cv)
+        tid, col, val = np.concatenate(tids), np.concatenate(cols), np.concatenate(vals)
+        order = np.lexsort((col, tid))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(tid, minlength=n))]).astype(np.int64)
+        return SparseRows(indptr, col[order].astype(np.int32), val[order], self.n_features)
+
+    def _char_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """The character vocabulary as sorted uint64 keys (see :func:`_gram_keys`) and their columns."""
+        if self._sorted_char is None:
+            lens = np.fromiter(map(len, self.char_terms), dtype=np.int64, count=len(self.char_terms))
+            cps = _codepoints("".join(self.char_terms))
+            keys = _term_keys(cps, lens)
+            order = np.argsort(keys, kind="stable")
+            self._sorted_char = (keys[order], order.astype(np.int64))
+        return self._sorted_char
+
+    def _char_block(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sublinear tf x idf of character n-grams for many texts at once: (text, column, value).
+
+        Each n-gram (n <= 3) is one uint64 of its code points, looked up by binary search in
+        the sorted vocabulary; counting is one ``np.unique`` over (text, column) pairs.
+        """
+        keys_sorted, columns = self._char_keys()
+        lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        cps = _codepoints("".join(texts))
+        tid = np.repeat(np.arange(len(texts)), lens)
+        lo, hi = self.char_range
+        found_t, found_c = [], []
+        for k in range(lo, hi + 1):
+            keys, valid = _ngram_keys(cps, tid, lens, k)
+            t = tid[valid]
+            if not len(keys_sorted) or not len(keys):
+                continue
+            pos = np.minimum(np.searchsorted(keys_sorted, keys), len(keys_sorted) - 1)
+            hit = keys_sorted[pos] == keys
+            found_t.append(t[hit])
+            found_c.append(columns[pos[hit]])
+        if not found_t:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        ncol = max(len(self.char_terms), 1)
+        pair, counts = np.unique(np.concatenate(found_t) * ncol + np.concatenate(found_c), return_counts=True)
+        t, c = pair // ncol, pair % ncol
+        v = (1.0 + np.log(counts)) * self.char_idf[c]
+        sq = np.bincount(t, weights=v * v, minlength=len(texts))
+        return t, c, v / np.sqrt(sq[t])
 
     def feature_name(self, j: int) -> tuple[str, str]:
         """(block, term) of column ``j``: block is ``word``, ``char`` or ``flag``."""
@@ -176,6 +251,38 @@ class SparseRows:
         from scipy.sparse import csr_matrix
 
         return csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+
+#: From this many texts on, ``transform`` takes the vectorised character block.
+VECTOR_MIN = 32
+_SHIFT = np.uint64(21)  # a code point + 1 fits in 21 bits (<= 0x110000)
+
+
+def _codepoints(s: str) -> np.ndarray:
+    """Code points + 1 (so 0 can mean "no character") as uint64."""
+    return np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+
+
+def _ngram_keys(cps: np.ndarray, tid: np.ndarray, lens: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keys of all k-grams inside each text, and the mask of start positions they come from."""
+    n = len(cps)
+    ends = np.cumsum(lens)[tid] if n else np.zeros(0, np.int64)
+    valid = np.arange(n) + k <= ends
+    starts = np.flatnonzero(valid)
+    key = cps[starts].copy()
+    for j in range(1, k):
+        key = (key << _SHIFT) | cps[starts + j]
+    return key, valid
+
+
+def _term_keys(cps: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """The key of each whole term (one term per ``tid`` group): its code points packed in order."""
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+    out = np.zeros(len(lens), dtype=np.uint64)
+    for j in range(int(lens.max()) if len(lens) else 0):
+        has = lens > j
+        out[has] = (out[has] << _SHIFT) | cps[starts[has] + j]
+    return out
 
 
 def _segment_sum(out: np.ndarray, prod: np.ndarray, indptr: np.ndarray) -> None:

@@ -119,3 +119,20 @@ def test_sparse_rows_agree_with_scipy(fitted, texts, data):
     assert np.allclose(rows[np.array(pick, dtype=int)].tocsr().toarray(), csr[pick].toarray())
     lo, hi = space.char_offset, space.flag_offset
     assert np.array_equal(rows.count_between(lo, hi), np.diff(csr[:, lo:hi].tocsr().indptr))
+
+
+def test_vectorised_batch_rows_equal_the_per_row_path(shipped_model, corpus_texts):
+    """Batches take the numpy character block; it must give exactly the per-row features."""
+    import random
+
+    import numpy as np
+
+    from fraudwarn.model.classifier import prepare
+
+    texts = random.Random(5).sample(corpus_texts, 3000) + ["", "a", "😀😀x", "𠀀𠀁𠀂 abc", "\u3000\u3000", "ab" * 500]
+    p = prepare(texts)
+    flags = [[h.flag.id for h in f] for f in p.flags]
+    fs = shipped_model.features
+    a, b = fs._transform_rows(p.norm, flags), fs._transform_batch(p.norm, flags)
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert np.abs(a.data - b.data).max() <= 1e-12
