@@ -637,7 +637,9 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 
 def _warm_up() -> None:
-    """Build the segmenter in the parent, so forked workers inherit it instead of each building it."""
+    """Build the segmenter and the character keys in the parent, so forked workers inherit them."""
     from fraudwarn.text.tokenize import tokenize
 
     tokenize("预热")
+    if _MODEL is not None:
+        _MODEL.features._char_keys()  # the sorted character vocabulary, shared copy-on-write

@@ -14,7 +14,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from math import log, sqrt
 from typing import Any
 
@@ -66,7 +66,6 @@ class FeatureSpace:
         self.word_terms = list(word_terms)
         self.char_terms = list(char_terms)
         self.word_vocab = dict(zip(self.word_terms, range(len(self.word_terms))))
-        self.char_vocab = dict(zip(self.char_terms, range(len(self.char_terms))))
         self.word_idf = np.asarray(word_idf, dtype=np.float64)
         self.char_idf = np.asarray(char_idf, dtype=np.float64)
         self.char_range = (int(char_range[0]), int(char_range[1]))
@@ -76,6 +75,12 @@ class FeatureSpace:
         self.flag_offset = self.char_offset + len(self.char_terms)
         self.n_features = self.flag_offset + len(self.flag_ids)
         self._sorted_char: tuple[np.ndarray, np.ndarray] | None = None
+
+    @cached_property
+    def char_vocab(self) -> dict[str, int]:
+        """Built on first use by the per-row path: batch workers use the sorted keys and never build it,
+        which keeps this dict's pages out of every forked worker's private memory."""
+        return dict(zip(self.char_terms, range(len(self.char_terms))))
 
     def _char_grams(self, text: str) -> list[str]:
         lo, hi = self.char_range
@@ -254,7 +259,7 @@ class SparseRows:
 
 
 #: From this many texts on, ``transform`` takes the vectorised character block.
-VECTOR_MIN = 32
+VECTOR_MIN = 8
 _SHIFT = np.uint64(21)  # a code point + 1 fits in 21 bits (<= 0x110000)
 
 

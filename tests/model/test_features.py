@@ -129,7 +129,7 @@ def test_vectorised_batch_rows_equal_the_per_row_path(shipped_model, corpus_text
 
     from fraudwarn.model.classifier import prepare
 
-    texts = random.Random(5).sample(corpus_texts, 3000) + ["", "a", "😀😀x", "𠀀𠀁𠀂 abc", "\u3000\u3000", "ab" * 500]
+    texts = [*random.Random(5).sample(corpus_texts, 3000), "", "a", "😀😀x", "𠀀𠀁𠀂 abc", "\u3000\u3000", "ab" * 500]
     p = prepare(texts)
     flags = [[h.flag.id for h in f] for f in p.flags]
     fs = shipped_model.features
