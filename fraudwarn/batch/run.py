@@ -642,4 +642,5 @@ def _warm_up() -> None:
 
     tokenize("预热")
     if _MODEL is not None:
-        _MODEL.features._char_keys()  # the sorted character vocabulary, shared copy-on-write
+        _MODEL.features._char_keys()  # the sorted vocabularies, shared copy-on-write
+        _ = _MODEL.features.word_hashes

@@ -65,7 +65,6 @@ class FeatureSpace:
     ) -> None:
         self.word_terms = list(word_terms)
         self.char_terms = list(char_terms)
-        self.word_vocab = dict(zip(self.word_terms, range(len(self.word_terms))))
         self.word_idf = np.asarray(word_idf, dtype=np.float64)
         self.char_idf = np.asarray(char_idf, dtype=np.float64)
         self.char_range = (int(char_range[0]), int(char_range[1]))
@@ -75,6 +74,25 @@ class FeatureSpace:
         self.flag_offset = self.char_offset + len(self.char_terms)
         self.n_features = self.flag_offset + len(self.flag_ids)
         self._sorted_char: tuple[np.ndarray, np.ndarray] | None = None
+
+    @cached_property
+    def word_vocab(self) -> dict[str, int]:
+        """Built on first use by the per-row path (see :attr:`char_vocab`)."""
+        return dict(zip(self.word_terms, range(len(self.word_terms))))
+
+    @cached_property
+    def word_hashes(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The word vocabulary as sorted ``hash()`` values and their columns, for batches.
+
+        Python's string hash is 64 bits (fixed per interpreter, shared by forked workers); None
+        when two terms collide, and batches then take the dict.
+        """
+        h = np.fromiter(map(hash, self.word_terms), dtype=np.int64, count=len(self.word_terms))
+        order = np.argsort(h, kind="stable")
+        hs = h[order]
+        if len(hs) > 1 and bool((hs[1:] == hs[:-1]).any()):
+            return None
+        return hs, order.astype(np.int64)
 
     @cached_property
     def char_vocab(self) -> dict[str, int]:
@@ -123,17 +141,19 @@ class FeatureSpace:
         tids: list[np.ndarray] = []
         cols: list[np.ndarray] = []
         vals: list[np.ndarray] = []
-        # words (Python: the segmenter is per text anyway) and flags, as (text, column, value) triples
-        w_t, w_c, w_v = [], [], []
-        for t, (text, fl) in enumerate(zip(norm_texts, flags)):
-            c1, v1 = _block(word_analyzer(text), self.word_vocab, self.word_idf, 0)
-            c3 = sorted({self.flag_offset + self.flag_index[f] for f in fl if f in self.flag_index})
-            w_t.extend([t] * (len(c1) + len(c3)))
-            w_c.extend(c1 + c3)
-            w_v.extend(v1 + [FLAG_VALUE] * len(c3))
-        tids.append(np.asarray(w_t, dtype=np.int64))
-        cols.append(np.asarray(w_c, dtype=np.int64))
-        vals.append(np.asarray(w_v, dtype=np.float64))
+        wt, wc, wv = self._word_block(norm_texts)
+        tids.append(wt)
+        cols.append(wc)
+        vals.append(wv)
+        f_t: list[int] = []
+        f_c: list[int] = []
+        for t, fl in enumerate(flags):
+            c3 = {self.flag_offset + self.flag_index[f] for f in fl if f in self.flag_index}
+            f_t.extend([t] * len(c3))
+            f_c.extend(c3)
+        tids.append(np.asarray(f_t, dtype=np.int64))
+        cols.append(np.asarray(f_c, dtype=np.int64))
+        vals.append(np.full(len(f_c), FLAG_VALUE))
         ct, cc, cv = self._char_block(norm_texts)
         tids.append(ct)
         cols.append(cc + self.char_offset)
@@ -142,6 +162,24 @@ class FeatureSpace:
         order = np.lexsort((col, tid))
         indptr = np.concatenate([[0], np.cumsum(np.bincount(tid, minlength=n))]).astype(np.int64)
         return SparseRows(indptr, col[order].astype(np.int32), val[order], self.n_features)
+
+    def _word_block(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sublinear tf x idf of word unigrams and bigrams for many texts: (text, column, value)."""
+        table = self.word_hashes
+        if table is None:  # a hash collision in the vocabulary: the exact per-text path
+            t_, c_, v_ = [], [], []
+            for t, text in enumerate(texts):
+                c1, v1 = _block(word_analyzer(text), self.word_vocab, self.word_idf, 0)
+                t_.extend([t] * len(c1))
+                c_.extend(c1)
+                v_.extend(v1)
+            return np.asarray(t_, dtype=np.int64), np.asarray(c_, dtype=np.int64), np.asarray(v_, dtype=np.float64)
+        hs, columns = table
+        grams = [word_analyzer(text) for text in texts]
+        lens = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        keys = np.fromiter(map(hash, itertools.chain.from_iterable(grams)), dtype=np.int64, count=int(lens.sum()))
+        tid = np.repeat(np.arange(len(texts)), lens)
+        return _tfidf(tid, keys, hs, columns, self.word_idf, len(texts), len(self.word_terms))
 
     def _char_keys(self) -> tuple[np.ndarray, np.ndarray]:
         """The character vocabulary as sorted uint64 keys (see :func:`_gram_keys`) and their columns."""
@@ -164,24 +202,13 @@ class FeatureSpace:
         cps = _codepoints("".join(texts))
         tid = np.repeat(np.arange(len(texts)), lens)
         lo, hi = self.char_range
-        found_t, found_c = [], []
+        all_t, all_k = [], []
         for k in range(lo, hi + 1):
             keys, valid = _ngram_keys(cps, tid, lens, k)
-            t = tid[valid]
-            if not len(keys_sorted) or not len(keys):
-                continue
-            pos = np.minimum(np.searchsorted(keys_sorted, keys), len(keys_sorted) - 1)
-            hit = keys_sorted[pos] == keys
-            found_t.append(t[hit])
-            found_c.append(columns[pos[hit]])
-        if not found_t:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-        ncol = max(len(self.char_terms), 1)
-        pair, counts = np.unique(np.concatenate(found_t) * ncol + np.concatenate(found_c), return_counts=True)
-        t, c = pair // ncol, pair % ncol
-        v = (1.0 + np.log(counts)) * self.char_idf[c]
-        sq = np.bincount(t, weights=v * v, minlength=len(texts))
-        return t, c, v / np.sqrt(sq[t])
+            all_t.append(tid[valid])
+            all_k.append(keys)
+        return _tfidf(np.concatenate(all_t), np.concatenate(all_k), keys_sorted, columns, self.char_idf,
+                      len(texts), len(self.char_terms))
 
     def feature_name(self, j: int) -> tuple[str, str]:
         """(block, term) of column ``j``: block is ``word``, ``char`` or ``flag``."""
@@ -261,6 +288,23 @@ class SparseRows:
 #: From this many texts on, ``transform`` takes the vectorised character block.
 VECTOR_MIN = 8
 _SHIFT = np.uint64(21)  # a code point + 1 fits in 21 bits (<= 0x110000)
+
+
+def _tfidf(
+    tid: np.ndarray, keys: np.ndarray, sorted_keys: np.ndarray, columns: np.ndarray, idf: np.ndarray,
+    n_texts: int, n_terms: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Known keys looked up in the sorted vocabulary, counted per text, sublinear tf x idf, l2 per text."""
+    if not len(sorted_keys) or not len(keys):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    hit = sorted_keys[pos] == keys
+    ncol = max(n_terms, 1)
+    pair, counts = np.unique(tid[hit] * ncol + columns[pos[hit]], return_counts=True)
+    t, c = pair // ncol, pair % ncol
+    v = (1.0 + np.log(counts)) * idf[c]
+    sq = np.bincount(t, weights=v * v, minlength=n_texts)
+    return t, c, v / np.sqrt(sq[t])
 
 
 def _codepoints(s: str) -> np.ndarray:
