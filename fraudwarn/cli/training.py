@@ -247,15 +247,9 @@ def evaluate(
     model = load_model(model_dir)
     report = evaluate_model(model, texts, cats, roles, hard)
     if attack:
-        from fraudwarn.text.disguise import TRICKS
-        from fraudwarn.text.disguise import attack as disguise
+        from fraudwarn.training.evaluate import attacked_reports
 
-        report["attacked"] = {
-            name: evaluate_model(
-                model, [disguise(t, [name], seed=i) for i, t in enumerate(texts)], cats, roles, hard
-            )
-            for name in [*TRICKS, "combined"]
-        }
+        report["attacked"] = attacked_reports(model, texts, cats, roles, hard)
     if plot_dir:
         from fraudwarn.training.plots import write_plots
 

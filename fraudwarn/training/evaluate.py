@@ -275,6 +275,19 @@ def _looks_like_corpus(path: Path) -> bool:
     return False
 
 
+def attacked_reports(
+    model: FraudModel, texts: Sequence[str], cats: Sequence[str], roles: Sequence[str], hard: Sequence[bool]
+) -> dict[str, dict[str, Any]]:
+    """The same evaluation with every text disguised, per trick and all tricks combined (seeded)."""
+    from fraudwarn.text.disguise import TRICKS
+    from fraudwarn.text.disguise import attack as disguise
+
+    return {
+        name: evaluate_model(model, [disguise(t, [name], seed=i) for i, t in enumerate(texts)], cats, roles, hard)
+        for name in [*TRICKS, "combined"]
+    }
+
+
 def evaluate_model(
     model: FraudModel,
     texts: Sequence[str],
