@@ -66,9 +66,10 @@ class Lead:
 
 
 @cache
-def _legit() -> tuple[frozenset[str], frozenset[str]]:
+def _legit() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     data = json.loads(resources.files("fraudwarn").joinpath("data/legit_senders.json").read_text("utf-8"))
-    return frozenset(data["domains"]), frozenset(data["short_codes"])
+    platforms = frozenset(p.casefold() for p in data.get("platforms", ()))
+    return frozenset(data["domains"]), frozenset(data["short_codes"]), platforms
 
 
 @cache
@@ -99,7 +100,7 @@ def registered_domain(url: str) -> str | None:
 
 
 def _is_legit_domain(domain: str) -> bool:
-    domains, _ = _legit()
+    domains = _legit()[0]
     return any(domain == d or domain.endswith("." + d) for d in domains)
 
 
@@ -131,7 +132,7 @@ def lead_value(kind: str, value: str) -> str | None:
         v = re.sub(r"\s+", "", v).lower()
         return v or None
     if kind == "app":
-        return v.casefold() if v.isascii() else v
+        return None if v.casefold() in _legit()[2] else (v.casefold() if v.isascii() else v)
     return None
 
 

@@ -20,6 +20,8 @@ from fraudwarn.errors import FraudwarnError, InputError
 _DIGITS = "零一二三四五六七八九"
 #: Below this many messages in both periods a change is noise, and is not called a rise.
 MIN_COUNT = 5
+#: A rise smaller than this (relative) is not called a rise in a notice.
+MIN_RISE = 0.2
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,11 @@ class Trends:
         return "周" if self.period == "week" else "日"
 
     def rising(self) -> list[TypeTrend]:
-        return [t for t in self.types if t.current > t.previous and max(t.current, t.previous) >= MIN_COUNT]
+        """Types that rose by at least 两成 with enough messages to say so in a notice."""
+        return [
+            t for t in self.types
+            if t.current >= MIN_COUNT and (t.previous == 0 or t.current >= t.previous * (1 + MIN_RISE))
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,13 +93,15 @@ def change_phrase(previous: int, current: int) -> str:
     r = (current - previous) / previous
     if abs(r) < 0.05:
         return "基本持平"
+    if current == 0:
+        return "降为零"
     if r >= 1:
         times = round(r)
         return "翻了一番" if times == 1 else f"增长{_cn_small(min(times, 99))}倍"
     tenths = max(1, round(abs(r) * 10))  # |r| >= 0.05 here: at least 一成
     word = "上升" if r > 0 else "下降"
     if tenths == 10:
-        return "下降近十成" if r < 0 else "翻了一番"
+        return "下降九成以上" if r < 0 else "翻了一番"
     return f"{word}{_cn_small(tenths)}成"
 
 
@@ -148,11 +156,21 @@ def trend_sentence(t: TypeTrend, unit: str) -> str:
 
 
 def _cjk_font() -> str | None:
+    """A font with Chinese glyphs: from matplotlib's cache, else from the system's font files
+    (a font installed after the cache was built is not in it)."""
     from matplotlib import font_manager
 
+    keys = ("CJK", "WenQuanYi", "Hei", "Song", "Kai", "Source Han", "Droid Sans Fallback")
     for f in font_manager.fontManager.ttflist:
-        if any(k in f.name for k in ("CJK", "WenQuanYi", "Hei", "Song", "Kai", "Source Han", "Droid Sans Fallback")):
+        if any(k in f.name for k in keys):
             return str(f.name)
+    for path in font_manager.findSystemFonts():
+        if any(k in path.lower() for k in ("wqy", "cjk", "droidsansfallback", "sourcehan", "simhei", "simsun")):
+            try:
+                font_manager.fontManager.addfont(path)
+                return str(font_manager.FontProperties(fname=path).get_name())
+            except (OSError, RuntimeError, ValueError):
+                continue
     return None
 
 

@@ -117,3 +117,8 @@ def test_reads_batch_csv_and_jsonl(tmp_path):
     for p in (j, c):
         found = collect_leads(read_scored(p))
         assert [(x.kind, x.value) for x in found] == [("qq", "5566778")]
+
+
+def test_mainstream_platforms_are_not_leads_but_remote_control_apps_are():
+    assert lead_value("app", "微信") is None and lead_value("app", "支付宝") is None
+    assert lead_value("app", "ToDesk") == "todesk" and lead_value("app", "币安") == "币安"

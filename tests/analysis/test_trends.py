@@ -15,7 +15,8 @@ from fraudwarn.errors import InputError
         (100, 108, "上升一成"),
         (0, 7, "新出现"),
         (0, 0, "均未出现"),
-        (20, 0, "下降近十成"),
+        (20, 0, "降为零"),
+        (20, 1, "下降九成以上"),
     ],
 )
 def test_changes_are_said_in_chinese(before, now, phrase):
@@ -44,3 +45,9 @@ def test_a_gap_week_counts_as_zero():
 def test_summary_without_times_says_what_to_do():
     with pytest.raises(InputError, match="--time-column"):
         compute_trends({"by_category_role": {}})
+
+
+def test_only_real_rises_make_the_notice():
+    t = compute_trends(_summary({"2026-W40": {"网络贷款": 17, "刷单返利": 28, "杀猪盘": 0},
+                                 "2026-W41": {"网络贷款": 19, "刷单返利": 39, "杀猪盘": 1}}))
+    assert [x.category for x in t.rising()] == ["刷单返利"]  # +12% and a single new message are not rises
