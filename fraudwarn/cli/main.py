@@ -890,3 +890,8 @@ def highlight(text: str, spans: list[tuple[int, int]]) -> str:
         out.append(click.style(piece, fg="red", bold=True, underline=True) if marks[i] else piece)
         i = j
     return "".join(out)
+
+
+from fraudwarn.cli.serve import serve  # noqa: E402  (the web workbench, its own module)
+
+main.add_command(serve)
