@@ -102,19 +102,22 @@ class Guard:
             await refuse(413, _too_large_text(limit))
             return
         received = 0
-        started = False
+        started = overflow = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, overflow
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    overflow = True
                     raise _TooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if overflow and not started:
+                return  # the app's answer to a cut-off body (FastAPI says 400) is replaced by 413 below
             if message["type"] == "http.response.start":
                 started = True
             await _with_headers(send)(message)
@@ -124,11 +127,12 @@ class Guard:
         try:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
-            if not started:
-                await refuse(413, _too_large_text(limit))
+            pass
         finally:
             if counted:
                 self.in_flight -= 1
+        if overflow and not started:
+            await refuse(413, _too_large_text(limit))
 
     def _authorised(self, headers: Headers) -> bool:
         token = self.settings.token or ""
