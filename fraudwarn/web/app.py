@@ -368,15 +368,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/batch/{jid}", response_class=HTMLResponse, include_in_schema=False)
     def job_page(jid: str) -> Response:
         job = _job(ctx, jid)
+        status = job.status  # read once: the job may finish while this page renders
         chart: list[views.Bar] = []
         height, notice, notice_error = 0, None, None
-        if job.status == "done" and job.summary:
+        if status == "done" and job.summary:
             chart, height = views.bar_chart(job.summary.get("by_category", {}))
             try:
                 notice = _warning(ctx, [], jid, channel="notice", issuer=None, region=None, date=None, seed=None)
             except FraudwarnError as e:
                 notice_error = e.message
-        return ctx.page("job.html", active="batch", job=job, chart=chart, chart_height=height, notice=notice,
+        return ctx.page("job.html", active="batch", job=job, job_status=status, chart=chart, chart_height=height, notice=notice,
                         notice_error=notice_error, ttl=settings.upload_ttl_seconds)
 
     @app.get("/review", response_class=HTMLResponse, include_in_schema=False)

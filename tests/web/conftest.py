@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from fraudwarn.web.app import create_app
-from fraudwarn.web.settings import Settings
+# Starlette 1.x suggests the httpx2 fork for its test client; httpx works and is what we install.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from fraudwarn.web.app import create_app  # noqa: E402
+from fraudwarn.web.settings import Settings  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 FRAUD = "您好，我是京东客服，您误开通了百万保障服务，每月将扣费800元，取消请下载腾讯会议共享屏幕"

@@ -103,6 +103,13 @@ def _wait(driver: webdriver.Chrome, css: str, seconds: float = 60) -> Any:
                              + driver.find_element(By.TAG_NAME, "body").text[:2000]) from None
 
 
+def _click_and_load(driver: webdriver.Chrome, element: Any) -> None:
+    """Click something that loads a new page, and wait until the old page is gone."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 60).until(ec.staleness_of(old))
+
+
 def test_detect_warn_batch_review_in_a_browser(server: str, browser: webdriver.Chrome, tmp_path: Path) -> None:
     b = browser
     # 检测: paste two messages, one per line, submit, read the verdicts
@@ -111,7 +118,7 @@ def test_detect_warn_batch_review_in_a_browser(server: str, browser: webdriver.C
     box.send_keys(FRAUD + "\n" + NORMAL)
     if not b.find_element(By.ID, "one_per_line").is_selected():
         b.find_element(By.ID, "one_per_line").click()
-    b.find_element(By.ID, "submit").click()
+    _click_and_load(b, b.find_element(By.ID, "submit"))
     _wait(b, "#result-2")
     first = b.find_element(By.ID, "result-1")
     assert first.find_element(By.CSS_SELECTOR, ".category").text == "冒充电商物流客服"
@@ -124,10 +131,10 @@ def test_detect_warn_batch_review_in_a_browser(server: str, browser: webdriver.C
     _shot(b, "detect", tmp_path)
 
     # 预警: the result's poster link, then the A4 poster inside the page
-    first.find_element(By.LINK_TEXT, "A4 海报").click()
+    _click_and_load(b, first.find_element(By.LINK_TEXT, "A4 海报"))
     _wait(b, "#poster")
     b.find_element(By.ID, "issuer").send_keys("城南派出所")
-    b.find_element(By.ID, "render").click()
+    _click_and_load(b, b.find_element(By.ID, "render"))
     frame = _wait(b, "#poster")
     b.switch_to.frame(frame)
     assert "谨防冒充客服诈骗" in _wait(b, "h1").text or "谨防" in b.find_element(By.TAG_NAME, "h1").text
@@ -135,7 +142,7 @@ def test_detect_warn_batch_review_in_a_browser(server: str, browser: webdriver.C
     b.switch_to.default_content()
     _shot(b, "warn", tmp_path)
     Select(b.find_element(By.ID, "channel")).select_by_value("sms")
-    b.find_element(By.ID, "render").click()
+    _click_and_load(b, b.find_element(By.ID, "render"))
     sms = _wait(b, "#warning").text
     assert len(sms) <= 70 and "城南派出所" in sms
 
@@ -146,7 +153,7 @@ def test_detect_warn_batch_review_in_a_browser(server: str, browser: webdriver.C
                     encoding="gb18030")
     b.get(server + "/batch")
     b.find_element(By.ID, "file").send_keys(str(dump))
-    b.find_element(By.ID, "upload").click()
+    _click_and_load(b, b.find_element(By.ID, "upload"))
     _wait(b, "#summary", 120)
     assert int(b.find_element(By.ID, "fraud-count").text) >= 2
     assert len(b.find_elements(By.CSS_SELECTOR, "#chart rect")) >= 3
@@ -154,13 +161,13 @@ def test_detect_warn_batch_review_in_a_browser(server: str, browser: webdriver.C
     _shot(b, "batch", tmp_path)
 
     # 复核: the rows marked review, one at a time; correct the first
-    b.find_element(By.ID, "review-link").click()
+    _click_and_load(b, b.find_element(By.ID, "review-link"))
     _wait(b, "#review-card")
     assert b.find_element(By.ID, "review-text").text
     _shot(b, "review", tmp_path)
     Select(b.find_element(By.ID, "label")).select_by_visible_text("刷单返利")
     Select(b.find_element(By.ID, "role")).select_by_visible_text("诈骗信息")
-    b.find_element(By.ID, "correct").click()
+    _click_and_load(b, b.find_element(By.ID, "correct"))
     saved = _wait(b, "#saved")
     assert "保存更正" in saved.text
     assert b.find_element(By.ID, "reviewed-count").text == "1"

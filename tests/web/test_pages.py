@@ -104,6 +104,20 @@ def test_batch_page_progress_summary_chart_notice(client: TestClient) -> None:
     assert client.get("/batch/nope").status_code == 404
 
 
+def test_a_running_job_page_shows_progress_and_polls(tmp_path: Path) -> None:
+    with make_client(tmp_path) as c:
+        jobs = c.app.state.ctx.jobs  # type: ignore[attr-defined]
+        job = jobs.new_job("queued.txt", text_column=None, keep_text=True)  # stored, not yet started
+        page = c.get(f"/batch/{job.id}").text
+        assert 'data-status="queued"' in page and '<progress id="progress"' in page and "排队中" in page
+        assert c.get(f"/api/v1/jobs/{job.id}").json()["status"] == "queued"
+        assert c.get(f"/api/v1/jobs/{job.id}/result").status_code == 409
+        job.input_path.write_text(FRAUD + "\n", encoding="utf-8")
+        jobs.start(job)
+        assert wait_for_job(c, job.id)["status"] == "done"
+        assert 'data-status="done"' in c.get(f"/batch/{job.id}").text
+
+
 def test_review_writes_a_corpus_file_train_and_evaluate_read(tmp_path: Path) -> None:
     with make_client(tmp_path) as c:
         lines = [FRAUD, UNSURE, HOSTILE + "兼职刷单日结，垫付后返佣", NORMAL]
