@@ -15,6 +15,7 @@ from fraudwarn.cli.analysis import leads, trends
 from fraudwarn.cli.batch import batch
 from fraudwarn.cli.classify import classify, explain
 from fraudwarn.cli.common import CONTEXT, EXIT_CODES_HELP, _Group
+from fraudwarn.cli.serve import serve
 from fraudwarn.cli.training import corpus, evaluate, train
 from fraudwarn.cli.warn import warn
 
@@ -38,5 +39,5 @@ def main() -> None:
     """
 
 
-for _command in (classify, explain, batch, warn, leads, trends, train, evaluate, corpus):
+for _command in (classify, explain, batch, warn, leads, trends, serve, train, evaluate, corpus):
     main.add_command(_command)
