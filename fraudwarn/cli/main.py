@@ -893,3 +893,8 @@ def highlight(text: str, spans: list[tuple[int, int]]) -> str:
         out.append(click.style(piece, fg="red", bold=True, underline=True) if marks[i] else piece)
         i = j
     return "".join(out)
+
+
+from fraudwarn.cli.spark import spark_command  # noqa: E402 - its own module (pyspark is imported lazily)
+
+main.add_command(spark_command)
