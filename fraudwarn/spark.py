@@ -121,8 +121,11 @@ def _report_loads(model_sha256: str | None, batches: Iterator[pd.DataFrame]) -> 
 
 
 # -- on the driver -------------------------------------------------------------------------------
-def output_schema(kept: Sequence[Any]) -> Any:
-    """The kept input fields followed by the batch output columns (types as in batch's Parquet)."""
+def output_schema(kept: Sequence[Any], model_sha256: str | None = None) -> Any:
+    """The kept input fields followed by the batch output columns (types as in batch's Parquet).
+
+    The ``status`` field's metadata names the model that made the rows (``model_sha256``).
+    """
     from pyspark.sql import types as T
 
     s, d, b = T.StringType(), T.DoubleType(), T.BooleanType()
@@ -139,7 +142,8 @@ def output_schema(kept: Sequence[Any]) -> Any:
         "red_flags": T.ArrayType(struct("id", "name")),
         "indicators": T.ArrayType(struct("kind", "value", count=True)), "status": s,
     }
-    return T.StructType([*kept, *(T.StructField(c, types[c]) for c in OUTPUT_COLUMNS)])
+    meta = {"status": {"model_sha256": model_sha256}} if model_sha256 else {}
+    return T.StructType([*kept, *(T.StructField(c, types[c], metadata=meta.get(c)) for c in OUTPUT_COLUMNS)])
 
 
 def score_dataframe(
@@ -203,7 +207,8 @@ def score_dataframe(
     )
     needed = list(dict.fromkeys([*kept, text_column, *([sender_column] if sender_column else [])]))
     by_name = {f.name: f for f in df.schema.fields}
-    return df.select(*needed).mapInPandas(partial(_score_batches, job), output_schema([by_name[c] for c in kept]))
+    schema = output_schema([by_name[c] for c in kept], model_sha256=job.model_sha256)
+    return df.select(*needed).mapInPandas(partial(_score_batches, job), schema)
 
 
 def load_counts(spark: SparkSession, model_sha256: str | None = None, tasks: int = 16) -> dict[int, int]:
@@ -270,8 +275,10 @@ def summarise(scored: DataFrame, *, time_column: str | None = None) -> dict[str,
     return out
 
 
-def session(master: str | None = None, app_name: str = "fraudwarn", conf: dict[str, str] | None = None) -> SparkSession:
-    """A SparkSession (the running one under spark-submit); quiet logs, no UI unless asked."""
+def session(
+    master: str | None = None, app_name: str = "fraudwarn", conf: dict[str, str] | None = None, *, hive: bool = False
+) -> SparkSession:
+    """A SparkSession (the running one under spark-submit); quiet logs; ``hive`` for Hive tables."""
     require("pyspark", "spark", "Spark 检测")
     require("pandas", "spark", "Spark 检测")
     require("pyarrow", "spark", "Spark 检测")
@@ -280,6 +287,8 @@ def session(master: str | None = None, app_name: str = "fraudwarn", conf: dict[s
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master)
+    if hive:
+        builder = builder.enableHiveSupport()
     for k, v in {"spark.ui.showConsoleProgress": "false", **(conf or {})}.items():
         builder = builder.config(k, v)
     try:

@@ -107,7 +107,7 @@ def _write(df: Any, path: str, fmt: str, overwrite: bool) -> None:
 @click.option("--batch-size", type=click.IntRange(1, 1_000_000), default=5000, show_default=True,
               help="每个 Arrow 批的行数（Python 进程一次打分的行数，影响内存）。")
 @click.option("--partitions", type=click.IntRange(1, 1_000_000), default=None,
-              help="打分前重新分区（如输入只有一个大文件时）。")
+              help="打分前重新分区；默认仅当输入分区少于核数时分成 2×核数。")
 @click.option("--summary", "summary_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="把汇总统计写成 JSON（与 batch --summary 同样的格式，可交给 warn --from-summary）。")
 @click.option("--overwrite", is_flag=True, help="输出已存在时覆盖（默认拒绝）。")
@@ -166,7 +166,7 @@ def spark_command(
     from fraudwarn import spark as fs
 
     started = time.perf_counter()
-    spark = fs.session(master)
+    spark = fs.session(master, hive="table" in (in_fmt, out_fmt))
     from pyspark.errors import PySparkException
     from pyspark.sql.utils import AnalysisException
 
@@ -174,13 +174,17 @@ def spark_command(
         df, text = read_input(spark, input_path, in_fmt, text_column)
     except AnalysisException as e:
         raise InputError(f"无法读取输入 {input_path}：{str(e).splitlines()[0]}") from e
+    cores = spark.sparkContext.defaultParallelism
     if partitions:
         df = df.repartition(partitions)
+    elif df.rdd.getNumPartitions() < cores:  # one small file is one partition: spread it over every core
+        df = df.repartition(2 * cores)
     scored = fs.score_dataframe(
         df, text, id_column=id_column, sender_column=sender_column, time_column=time_column,
         keep_columns=keep_columns, keep_text=keep_text, model_dir=model_dir, threshold=threshold,
         mask_pii=mask_pii, rules_file=rules_file, batch_size=batch_size,
     )
+    scored_sha = scored.schema["status"].metadata.get("model_sha256")  # set by score_dataframe
     try:
         _write(scored, output_path, out_fmt, overwrite)
         # The summary is counted on what was written: scoring again for it would double the work.
@@ -190,8 +194,6 @@ def spark_command(
     except PySparkException as e:
         raise InputError(f"Spark 任务失败：{str(e).splitlines()[0]}") from e
     elapsed = time.perf_counter() - started
-    from fraudwarn.predict import load_model
-
     summary = {
         "input": input_path,
         "output": output_path,
@@ -199,7 +201,7 @@ def spark_command(
         "elapsed_seconds": round(elapsed, 2),
         "rows_per_second": round(summary["rows_in"] / elapsed, 1) if elapsed > 0 else None,
         "resumed_from": None,
-        "model_sha256": load_model(str(model_dir) if model_dir else None).manifest.get("model_sha256"),
+        "model_sha256": scored_sha,
         "encoding": "utf-8",
         "encoding_confidence": 1.0,
         "encoding_reason": f"Spark（{in_fmt}）",
