@@ -9,6 +9,7 @@
 2. Runs both commands end to end as a user would (subprocesses, Parquet output), alternating
    when ``--runs`` > 1, and samples memory: the peak RSS of each Spark Python worker process
    (what an executor's ``spark.executor.pyspark.memory`` must hold) and of the JVM.
+   ``--unique`` makes every message distinct instead (the worst case for the row cache).
 3. Prints msg/s of each, the ratio, and the per-core rate, then a sizing table on paper:
    cores for 10^7, 10^8 and 10^9 messages a day.
 
@@ -22,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
+import re
 import shutil
 import subprocess
 import sys
@@ -104,12 +107,21 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=200_000)
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--unique", action="store_true",
+                    help="every message distinct (numbers changed, then a serial number): no help from the row cache")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="fw_bench_spark_"))
     texts = [r.text for r in load_corpus()]
     dump = tmp / "dump.txt"
-    build_dump(texts, args.messages, dump)
+    if args.unique:
+        rng = random.Random(1)
+        with open(dump, "w", encoding="utf-8") as f:
+            for i in range(args.messages):
+                t = re.sub(r"\d", lambda _: str(rng.randint(0, 9)), rng.choice(texts)).replace("\n", " ")
+                f.write(f"{t.replace(chr(13), ' ')} 编号{i}\n")
+    else:
+        build_dump(texts, args.messages, dump)
     src, small = tmp / "in.parquet", tmp / "small.parquet"
     n = write_parquet(dump, src)
     write_parquet(dump, small, 1000)
