@@ -167,8 +167,7 @@ def spark_command(
 
     started = time.perf_counter()
     spark = fs.session(master, hive="table" in (in_fmt, out_fmt))
-    from pyspark.errors import PySparkException
-    from pyspark.sql.utils import AnalysisException
+    from pyspark.errors import AnalysisException, PySparkException
 
     try:
         df, text = read_input(spark, input_path, in_fmt, text_column)
