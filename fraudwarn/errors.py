@@ -55,5 +55,11 @@ class DataError(FraudwarnError):
     code = "FW301"
 
 
+class DependencyError(FraudwarnError):
+    """An optional dependency a feature needs is not installed (pyarrow for Parquet, pyspark)."""
+
+    code = "FW104"
+
+
 class FraudwarnWarning(UserWarning):
     """Something the user should know that does not stop the work (printed by the CLI)."""

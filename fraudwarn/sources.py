@@ -1,9 +1,10 @@
-"""Reading message dumps: TXT, CSV/TSV and JSONL, gzip, any common Chinese encoding.
+"""Reading message dumps: TXT, CSV/TSV and JSONL, gzip, any common Chinese encoding; Parquet.
 
 Every physical input record yields exactly one :class:`InputRecord`, in order, also
 when it is broken: a line that cannot be decoded, a JSONL line that is not JSON, a CSV
 row without the text cell. Such records carry an ``error`` and scoring goes on.
-Reading is streaming: memory does not grow with the file.
+Reading is streaming: memory does not grow with the file (Parquet is read one row group
+at a time, only the columns used; a folder of part files, as Spark writes it, reads as one table).
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from fraudwarn.errors import InputError
+from fraudwarn.optional import require
 
-FORMATS = ("txt", "csv", "tsv", "jsonl")
+FORMATS = ("txt", "csv", "tsv", "jsonl", "parquet")
+#: The error of a record whose text is null (a Parquet or Spark column value), shared with Spark.
+NULL_TEXT = "文本为空值（null）"
 TEXT_COLUMN_GUESSES = (
     "text",
     "content",
@@ -79,7 +83,9 @@ class _CountingReader(io.RawIOBase):
 def detect_format(path: str, forced: str | None = None) -> str:
     if forced:
         return forced
-    name = path.lower().removesuffix(".gz")
+    name = path.lower().rstrip("/").removesuffix(".gz")
+    if name.endswith(".pq") or (not name.endswith(FORMATS) and Path(path).is_dir()):
+        return "parquet"  # a folder is taken for Spark's output: part files of one table
     for fmt in FORMATS:
         if name.endswith("." + fmt):
             return fmt
@@ -259,6 +265,22 @@ class Source:
     ) -> None:
         self.path = path
         self.format = detect_format(path, fmt)
+        self.text_column = text_column
+        self.id_column = id_column
+        self.sender_column = sender_column
+        self.time_column = time_column
+        self.extra_columns = extra_columns
+        if self.format == "txt" and (sender_column or time_column):
+            raise InputError("纯文本（TXT）输入没有列：--sender-column 和 --time-column 只用于 CSV、TSV、JSONL 和 Parquet。")
+        #: the text column or field actually used (known once reading has started)
+        self.text_field: str | None = text_column
+        self._parquet: _ParquetInput | None = None
+        self.size: int | None = None
+        if self.format == "parquet":
+            self._parquet = _ParquetInput(path)
+            self.size = self._parquet.size
+            self.encoding, self.encoding_confidence, self.encoding_reason = "utf-8", 1.0, "Parquet（UTF-8 字符串列）"
+            return
         self._buffered, self._handle, self._counter, self.size = _open_binary(path)
         try:
             sample = self._buffered.peek(_SAMPLE)[:_SAMPLE]  # type: ignore[attr-defined]
@@ -274,22 +296,16 @@ class Source:
             self.encoding, self.encoding_confidence, self.encoding_reason = encoding, 1.0, "--encoding"
         else:
             self.encoding, self.encoding_confidence, self.encoding_reason = detect_encoding_info(sample)
-        self.text_column = text_column
-        self.id_column = id_column
-        self.sender_column = sender_column
-        self.time_column = time_column
-        self.extra_columns = extra_columns
-        if self.format == "txt" and (sender_column or time_column):
-            self.close()
-            raise InputError("纯文本（TXT）输入没有列：--sender-column 和 --time-column 只用于 CSV、TSV 和 JSONL。")
-        #: the text column or field actually used (known once reading has started)
-        self.text_field: str | None = text_column
 
     @property
     def bytes_read(self) -> int:
+        if self._parquet is not None:
+            return self._parquet.bytes_read
         return self._counter.count if self._counter else 0
 
     def close(self) -> None:
+        if self._parquet is not None:
+            return
         if self._handle is not sys.stdin.buffer:
             self._handle.close()
 
@@ -317,7 +333,9 @@ class Source:
             yield n, decoder.decode(raw.rstrip(b"\r\n"), n)
 
     def __iter__(self) -> Iterator[InputRecord]:
-        if self.format in ("csv", "tsv"):
+        if self._parquet is not None:
+            yield from self._parquet_records(self._parquet)
+        elif self.format in ("csv", "tsv"):
             yield from self._csv()
         elif self.format == "jsonl":
             yield from self._jsonl()
@@ -458,6 +476,36 @@ class Source:
                 extra = {k: row[i] if i < len(row) else "" for k, i in extra_cols.items()} or None
                 yield InputRecord(number, rid, row[col], None, sender, when, extra)
 
+    def _parquet_records(self, table: _ParquetInput) -> Iterator[InputRecord]:
+        header = table.columns
+        col = header[self._pick_column(header, self.text_column, "--text-column")]
+        self.text_field = col
+        id_col = header[self._pick_column(header, self.id_column, "--id-column")] if self.id_column else None
+        sender_col = (
+            header[self._pick_column(header, self.sender_column, "--sender-column")] if self.sender_column else None
+        )
+        time_col = header[self._pick_column(header, self.time_column, "--time-column")] if self.time_column else None
+        extra_cols = [k for k in self.extra_columns if k in header]
+        number = 0
+        wanted = [c for c in dict.fromkeys((col, id_col, sender_col, time_col, *extra_cols)) if c is not None]
+        for batch in table.batches(wanted):
+            texts = batch[col]
+            ids = batch[id_col] if id_col else None
+            senders = batch[sender_col] if sender_col else None
+            times = batch[time_col] if time_col else None
+            for k, text in enumerate(texts):
+                number += 1
+                rid = str(number) if ids is None or ids[k] is None else str(ids[k])
+                if text is None:
+                    yield InputRecord(number, rid, None, NULL_TEXT)
+                elif not isinstance(text, str):
+                    yield InputRecord(number, rid, None, f"文本列“{col}”不是字符串")
+                else:
+                    sender = None if senders is None or senders[k] is None else str(senders[k])
+                    when = None if times is None or times[k] is None else str(times[k])
+                    extra = {c: "" if batch[c][k] is None else str(batch[c][k]) for c in extra_cols} or None
+                    yield InputRecord(number, rid, text, None, sender, when, extra)
+
     @staticmethod
     def _pick_column(header: list[str], wanted: str | None, option: str) -> int:
         if wanted is not None:
@@ -473,3 +521,53 @@ class Source:
         if len(header) == 1:
             return 0
         raise InputError(f"无法确定文本列（表头：{'、'.join(header)}），请用 {option} 指定。")
+
+
+class _ParquetInput:
+    """A Parquet file, or a folder of part files (Spark's output), read one row group at a time."""
+
+    def __init__(self, path: str) -> None:
+        if path == "-":
+            raise InputError("Parquet 无法从标准输入读取：请给出文件或目录路径。")
+        pq = require("pyarrow.parquet", "parquet", "读取 Parquet")
+        p = Path(path)
+        if p.is_dir():
+            # Spark's layout: part-*.parquet beside _SUCCESS and .crc files; hidden and _ files are not data
+            self.files = sorted(
+                f for f in p.rglob("*")
+                if f.is_file() and not f.name.startswith(("_", ".")) and f.suffix not in (".crc",)
+                and not any(part.startswith(("_", ".")) for part in f.relative_to(p).parent.parts)
+            )
+            if not self.files:
+                raise InputError(f"目录 {path} 中没有 Parquet 文件。")
+        elif p.is_file():
+            self.files = [p]
+        else:
+            raise InputError(f"找不到输入文件 {path}。")
+        self._pq = pq
+        self.size = sum(f.stat().st_size for f in self.files)
+        self.bytes_read = 0
+        try:
+            first = pq.ParquetFile(self.files[0])
+        except Exception as e:  # pyarrow raises ArrowInvalid (a ValueError) or OSError
+            raise InputError(f"无法读取 {self.files[0]}：不是有效的 Parquet 文件（{e}）。") from e
+        self.columns: list[str] = list(first.schema_arrow.names)
+
+    def batches(self, columns: list[str], size: int = 8192) -> Iterator[dict[str, list[object]]]:
+        """The wanted columns as Python lists, ``size`` rows at a time (pyarrow reads row group by row group)."""
+        before = 0
+        for f in self.files:
+            try:
+                pf = self._pq.ParquetFile(f)
+            except Exception as e:
+                raise InputError(f"无法读取 {f}：不是有效的 Parquet 文件（{e}）。") from e
+            missing = [c for c in columns if c not in pf.schema_arrow.names]
+            if missing:
+                raise InputError(f"{f} 中没有列“{'、'.join(missing)}”：各个 Parquet 文件的列不一致。")
+            fsize, rows, done = f.stat().st_size, max(1, pf.metadata.num_rows), 0
+            for batch in pf.iter_batches(batch_size=size, columns=columns):
+                done += batch.num_rows
+                self.bytes_read = before + fsize * done // rows  # progress by bytes, estimated from rows
+                yield {c: batch.column(c).to_pylist() for c in columns}
+            before += fsize
+            self.bytes_read = before

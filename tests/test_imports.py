@@ -62,7 +62,8 @@ def test_no_import_cycles_at_module_level():
 
 def test_scoring_modules_never_import_training_at_all():
     """Not even lazily, inside a function: model/, text/, batch/ and predict stay training-free."""
-    files = [*(p for sub in ("model", "text", "batch") for p in (PKG / sub).rglob("*.py")), PKG / "predict.py"]
+    files = [*(p for sub in ("model", "text", "batch") for p in (PKG / sub).rglob("*.py")), PKG / "predict.py",
+             PKG / "spark.py", PKG / "cli" / "spark.py", PKG / "optional.py"]
     for p in files:
         for node in ast.walk(ast.parse(p.read_text("utf-8"))):
             names = []
@@ -72,3 +73,21 @@ def test_scoring_modules_never_import_training_at_all():
                 names = [a.name for a in node.names]
             for n in names:
                 assert not n.startswith(("fraudwarn.training", "sklearn")), f"{p}: imports {n}"
+
+
+def test_help_and_the_spark_module_import_neither_pyspark_nor_pyarrow_nor_pandas():
+    """Spark and Parquet are optional extras: the CLI, scoring and ``import fraudwarn.spark`` work without them."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from fraudwarn.cli import main\n"
+        "import fraudwarn.spark, fraudwarn.batch.run, fraudwarn.sources\n"
+        "for args in (['--help'], ['spark', '--help'], ['batch', '--help']):\n"
+        "    r = CliRunner().invoke(main, args)\n"
+        "    assert r.exit_code == 0, r.output\n"
+        "fraudwarn.classify('先交解冻费才能放款')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('pyspark', 'pyarrow', 'pandas', 'py4j'))))"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == ""

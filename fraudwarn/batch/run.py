@@ -9,7 +9,6 @@ reader never sees a half-written output under its final name.
 
 from __future__ import annotations
 
-import csv
 import gc
 import io
 import json
@@ -26,28 +25,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from fraudwarn.batch.writers import FIELDS as CSV_FIELDS
+from fraudwarn.batch.writers import format_for_path, get_writer
 from fraudwarn.categories import NORMAL_ID, get_category, get_role
 from fraudwarn.errors import InputError
 from fraudwarn.sources import InputRecord, Source
 
+__all__ = ["CSV_FIELDS", "BatchOptions", "Summary", "run_batch", "score_records"]
+
 STATE_VERSION = 1
-CSV_FIELDS = (
-    "id",
-    "category",
-    "category_id",
-    "probability",
-    "fraud_probability",
-    "role",
-    "role_id",
-    "is_fraud",
-    "risk",
-    "review",
-    "rule",
-    "red_flags",
-    "indicators",
-    "status",
-)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_TEXT_CHARS = 1_000_000
 
 Progress = Callable[[int, int, int | None], None]  # rows done, bytes read, total bytes
@@ -73,6 +59,7 @@ class BatchOptions:
 _MODEL: Any = None
 _CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _CACHE_SIZE = 20_000
+_CACHE_FOR: tuple[int, BatchOptions] | None = None  # the model and options the cached rows were made with
 
 
 def _init_worker(model_dir: str | None) -> None:
@@ -149,9 +136,13 @@ def score_records(records: list[InputRecord], options: BatchOptions) -> list[dic
     Repeated texts (bulk messages) are scored once: exact repeats come from a per-process
     cache, and texts that normalise alike (same template, other number) share one model call.
     """
+    global _CACHE_FOR
     from fraudwarn.model.classifier import Prepared, prepare
     from fraudwarn.text.indicators import extract_indicators, mask_pii, unique_indicators
 
+    if (id(_MODEL), options) != _CACHE_FOR:  # another model, threshold or masking: other rows
+        _CACHE.clear()
+        _CACHE_FOR = (id(_MODEL), options)
     cores: list[dict[str, Any] | None] = [None] * len(records)
     status: list[str] = ["ok"] * len(records)
     fresh: list[int] = []
@@ -247,56 +238,19 @@ def _score_chunk(args: tuple[list[InputRecord], BatchOptions]) -> list[dict[str,
     return score_records(*args)
 
 
-# -- writing ---------------------------------------------------------------------------------
-_PLAIN_NUMBER = re.compile(r"[+-]?[\d\s().-]+")
-
-
-def _neutralise(cell: str) -> str:
-    """Keep a CSV cell from being run as a formula by Excel or WPS.
-
-    Ids and phone numbers such as ``+8613800000000`` or ``-1`` are left as written: a number
-    cannot call a function, and prefixing them would change the id.
-    """
-    if not cell.startswith(_FORMULA_START) or _PLAIN_NUMBER.fullmatch(cell):
-        return cell
-    return "'" + cell
-
-
-def output_fields(options: BatchOptions) -> tuple[str, ...]:
-    """CSV/TSV columns: the id, carried input columns, the scores, and the text when kept."""
-    return (CSV_FIELDS[0], *options.carry, *CSV_FIELDS[1:], *(("text",) if options.keep_text else ()))
-
-
+# -- writing (formats live in batch/writers.py; these two serve callers that need bytes) --------
 def serialise(rows: list[dict[str, Any]], options: BatchOptions) -> bytes:
-    if options.output_format == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n", delimiter="\t" if options.output_format == "tsv" else ",")
-    for r in rows:
-        cells = []
-        for k in output_fields(options):
-            v = r.get(k)
-            if k == "indicators":
-                v = "; ".join(f"{d['kind']}:{d['value']}" for d in v or [])
-            elif k == "rule":
-                v = f"{v['action']}:{v['reason']}" if v else ""
-            elif k == "red_flags":
-                v = "; ".join(d["name"] for d in v or [])
-            elif isinstance(v, bool):
-                v = "true" if v else "false"
-            elif v is None:
-                v = ""
-            cells.append(_neutralise(str(v)))
-        w.writerow(cells)
-    return buf.getvalue().encode("utf-8")
+    """Rows in the options' text format (JSONL, CSV or TSV) as bytes, without a header."""
+    buf = io.BytesIO()
+    get_writer(options.output_format)(buf, keep_text=options.keep_text, carry=options.carry).write(rows)
+    return buf.getvalue()
 
 
 def csv_header(options: BatchOptions) -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n", delimiter="\t" if options.output_format == "tsv" else ",").writerow(
-        output_fields(options)
-    )
-    return "\ufeff".encode() + buf.getvalue().encode("utf-8")  # BOM: Excel and WPS read UTF-8
+    """The header a fresh CSV/TSV output starts with (BOM included)."""
+    buf = io.BytesIO()
+    get_writer(options.output_format)(buf, keep_text=options.keep_text, carry=options.carry).begin()
+    return buf.getvalue()
 
 
 # -- summary ---------------------------------------------------------------------------------
@@ -412,10 +366,7 @@ def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
 
 
 def output_format_for(path: str, forced: str | None) -> str:
-    if forced:
-        return forced
-    lower = path.lower()
-    return "tsv" if lower.endswith(".tsv") else "csv" if lower.endswith(".csv") else "jsonl"
+    return forced or format_for_path(path)
 
 
 def run_batch(
@@ -445,6 +396,10 @@ def run_batch(
     part = out.with_name(out.name + ".part")
     state_path = out.with_name(out.name + ".part.json")
     started = time.perf_counter()
+    writer_cls = get_writer(options.output_format)
+    writer_cls.check_available()
+    if resume and not writer_cls.resumable:
+        raise InputError(f"{writer_cls.name.capitalize()} 输出不支持 --resume：去掉 --resume 重新运行，或改用 JSONL/CSV 输出。")
 
     from fraudwarn.predict import load_model
 
@@ -492,13 +447,15 @@ def run_batch(
         with source, open(part, mode) as f:
             f.truncate(written)
             f.seek(written)
-            if not written and options.output_format in ("csv", "tsv"):
-                f.write(csv_header(options))
+            writer = writer_cls(f, keep_text=options.keep_text, carry=options.carry)
+            if not written:
+                writer.begin()
+                f.flush()
                 written = f.tell()
 
             def commit(rows: list[dict[str, Any]]) -> None:
                 nonlocal done, written
-                f.write(serialise(rows, options))
+                writer.write(rows)
                 f.flush()
                 os.fsync(f.fileno())
                 done += len(rows)
@@ -533,6 +490,9 @@ def run_batch(
                             commit(pending.popleft().get())
                     while pending:
                         commit(pending.popleft().get())
+            writer.end()
+            f.flush()
+            os.fsync(f.fileno())
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous_term)
@@ -610,6 +570,11 @@ def content_fingerprint(path: str, *, full_below: int = 64 << 20, block: int = 1
     import hashlib
 
     h = hashlib.sha256()
+    if os.path.isdir(path):  # a folder of Parquet part files: every file, by name and content
+        for sub in sorted(Path(path).rglob("*")):
+            if sub.is_file():
+                h.update(f"{sub.relative_to(path)}\0{content_fingerprint(str(sub))}\0".encode())
+        return h.hexdigest()
     size = os.path.getsize(path)
     h.update(str(size).encode())
     with open(path, "rb") as f:

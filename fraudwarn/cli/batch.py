@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from fraudwarn.analysis.periods import PERIODS
+from fraudwarn.batch.writers import formats as output_formats
 from fraudwarn.cli.common import (
     CONTEXT,
     EXIT_CODES_HELP,
@@ -25,14 +26,15 @@ from fraudwarn.errors import (
 @click.command(epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
 @click.argument("input_path", metavar="INPUT")
 @click.option(
-    "-o", "--output", required=True, help="输出文件：.jsonl 或 .csv（按扩展名选择格式，或用 --format）。"
+    "-o", "--output", required=True,
+    help="输出文件：.jsonl、.csv、.tsv 或 .parquet（按扩展名选择格式，或用 --format）。",
 )
 @click.option(
-    "--format", "output_format", type=click.Choice(["jsonl", "csv", "tsv"]), default=None, help="输出格式。"
+    "--format", "output_format", type=click.Choice(output_formats()), default=None, help="输出格式。"
 )
 @click.option(
     "--input-format",
-    type=click.Choice(["txt", "csv", "tsv", "jsonl"]),
+    type=click.Choice(["txt", "csv", "tsv", "jsonl", "parquet"]),
     default=None,
     help="输入格式（默认按扩展名；标准输入默认 txt）。",
 )
@@ -42,7 +44,7 @@ from fraudwarn.errors import (
     "--text-field",
     "text_column",
     default=None,
-    help="CSV 的文本列 / JSONL 的文本字段（默认自动识别 text、content、内容 等）。",
+    help="CSV/Parquet 的文本列 / JSONL 的文本字段（默认自动识别 text、content、内容 等）。",
 )
 @click.option(
     "--id-column", "--id-field", "id_column", default=None, help="作为 id 的列或字段（默认用记录序号）。"
@@ -108,7 +110,8 @@ def batch(
 ) -> None:
     """批量检测消息文件：每条输入记录对应一行输出，顺序不变，坏记录标注错误而不丢弃。
 
-    INPUT 可为 .txt（每行一条）、.csv/.tsv（有表头）、.jsonl，可带 .gz；"-" 表示标准输入。
+    INPUT 可为 .txt（每行一条）、.csv/.tsv（有表头）、.jsonl，可带 .gz；"-" 表示标准输入；
+    也可为 .parquet 文件或 Spark 写出的 Parquet 目录（需 pip install "fraudwarn[parquet]"，--text-column 选列）。
     编码自动识别 UTF-8（含 BOM）、GB18030/GBK、UTF-16（含 BOM）。中断后可用 --resume 续跑，
     结果与不中断时逐字节相同。
 

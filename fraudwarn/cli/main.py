@@ -16,6 +16,7 @@ from fraudwarn.cli.batch import batch
 from fraudwarn.cli.classify import classify, explain
 from fraudwarn.cli.common import CONTEXT, EXIT_CODES_HELP, _Group
 from fraudwarn.cli.serve import serve
+from fraudwarn.cli.spark import spark_command
 from fraudwarn.cli.training import corpus, evaluate, train
 from fraudwarn.cli.warn import warn
 
@@ -39,5 +40,5 @@ def main() -> None:
     """
 
 
-for _command in (classify, explain, batch, warn, leads, trends, serve, train, evaluate, corpus):
+for _command in (classify, explain, batch, warn, leads, trends, serve, spark_command, train, evaluate, corpus):
     main.add_command(_command)
