@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from fraudwarn.result import Classification
 
@@ -74,10 +73,3 @@ def split_messages(raw: str, *, one_per_line: bool) -> list[str]:
         return [line.strip() for line in raw.splitlines() if line.strip()]
     return [raw.strip()] if raw.strip() else []
 
-
-def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "by_category": summary.get("by_category", {}),
-        "by_role": summary.get("by_role", {}),
-        "by_risk": summary.get("by_risk", {}),
-    }

@@ -43,10 +43,11 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``fraudwarn serve`` in its own process, as a user starts it."""
     port = _free_port()
-    review = tmp_path_factory.mktemp("review") / "reviewed.jsonl"
+    home = tmp_path_factory.mktemp("serve")  # the working directory: the review file lands here
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fraudwarn", "serve", "--port", str(port), "--review-file", str(review)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "fraudwarn", "serve", "--port", str(port),
+         "--review-file", "fraudwarn-review/reviewed.jsonl"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=home,
     )
     url = f"http://127.0.0.1:{port}"
     try:
