@@ -49,13 +49,15 @@ class Writer:
     suffixes: ClassVar[tuple[str, ...]] = ()
     resumable: ClassVar[bool] = True
 
-    def __init__(self, stream: IO[bytes], *, keep_text: bool = False) -> None:
+    def __init__(self, stream: IO[bytes], *, keep_text: bool = False, carry: tuple[str, ...] = ()) -> None:
         self.stream = stream
         self.keep_text = keep_text
+        self.carry = carry  # input columns copied after the id ("sender", "time")
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return (*FIELDS, "text") if self.keep_text else FIELDS
+        """The id, carried input columns, the scores, and the text when kept."""
+        return (FIELDS[0], *self.carry, *FIELDS[1:], *(("text",) if self.keep_text else ()))
 
     @classmethod
     def check_available(cls) -> None:
@@ -160,11 +162,12 @@ class TsvWriter(CsvWriter):
 
 
 # -- Parquet ------------------------------------------------------------------------------------
-def arrow_schema(keep_text: bool = False) -> Any:
+def arrow_schema(keep_text: bool = False, carry: tuple[str, ...] = ()) -> Any:
     """The batch row as an Arrow schema; the Spark output uses the same column types."""
     pa = require("pyarrow", "parquet", "读写 Parquet")
     fields = [
         pa.field("id", pa.string()),
+        *(pa.field(c, pa.string()) for c in carry),
         pa.field("category", pa.string()),
         pa.field("category_id", pa.string()),
         pa.field("probability", pa.float64()),
@@ -199,11 +202,11 @@ class ParquetWriter(Writer):
     def check_available(cls) -> None:
         require("pyarrow.parquet", "parquet", "写出 Parquet")
 
-    def __init__(self, stream: IO[bytes], *, keep_text: bool = False) -> None:
-        super().__init__(stream, keep_text=keep_text)
+    def __init__(self, stream: IO[bytes], *, keep_text: bool = False, carry: tuple[str, ...] = ()) -> None:
+        super().__init__(stream, keep_text=keep_text, carry=carry)
         self._pa = require("pyarrow", "parquet", "写出 Parquet")
         self._pq = require("pyarrow.parquet", "parquet", "写出 Parquet")
-        self._schema = arrow_schema(keep_text)
+        self._schema = arrow_schema(keep_text, carry)
         self._writer: Any = None
 
     def begin(self) -> None:
