@@ -191,7 +191,7 @@ def _warn_from_case(
     if n.removed:
         kinds = {"phone": "电话", "url": "网址", "wechat": "微信号", "qq": "QQ号", "bank_card": "银行卡号",
                  "id_number": "身份证号", "email": "邮箱", "name": "姓名", "age": "年龄", "date": "日期时间",
-                 "address": "详细地址", "amount": "金额（已取整）", "digits": "其他数字"}
+                 "address": "详细地址", "card_tail": "卡号或电话尾号", "amount": "金额（已取整）", "digits": "其他数字"}
         parts = "、".join(f"{kinds.get(k, k)} {v} 处" for k, v in n.removed.items())
         click.echo(f"已匿名化：{parts}。发布前请再人工核对一遍。", err=True)
     if output:

@@ -75,8 +75,13 @@ def _cut(story: str, limit: int = STORY_MAX) -> str:
 
 
 def _loss(story: str) -> str:
-    m = re.search(r"([一两二三四五六七八九十百千万亿数]+余?元)", story)
-    return m.group(1) if m else "钱款"
+    """The total the victim lost: the amount after 共计/合计/损失 when the case says one, else the last."""
+    amount = r"([一两二三四五六七八九十百千万亿数]+余?元)"
+    total = re.search(r"(?:共计|合计|共|损失|被骗)[^，。；]{0,4}?" + amount, story)
+    if total:
+        return total.group(1)
+    found = re.findall(amount, story)
+    return found[-1] if found else "钱款"
 
 
 def case_notice(

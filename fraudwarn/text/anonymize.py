@@ -46,13 +46,14 @@ _PROVINCES = (
 )
 _ADDRESS = re.compile(
     rf"(?:(?:{_PROVINCES})(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)?)?"
-    rf"(?:(?:(?<![\u4e00-\u9fff])|(?<=[在于到从至住是自省区]))?{_HAN}{{2,3}}?市)?({_HAN}{{1,5}}?(?:区|县))"
+    rf"(?:(?:(?<![\u4e00-\u9fff])|(?<=[在于到从至住是自省区]))(?![在于本该我全此其])(?:{_HAN}{{2,3}}?)市)?({_HAN}{{1,5}}?(?:区|县))"
     rf"((?:{_HAN}{{1,10}}?(?:街道|镇|乡|村|社区|小区|花园|大厦|公寓|路|大街|街|巷|弄|广场)|[0-9０-９]+\s*(?:号楼|号|栋|幢|单元|室|楼))+)"
 )
 _MONEY = re.compile(
     r"(?:人民币|¥|￥)?\s*([0-9]+(?:[,，][0-9]{3})*(?:\.[0-9]+)?)\s*(万元|万|千元|元|块钱|块)"
     r"|(?:人民币|¥|￥)\s*([0-9]+(?:[,，][0-9]{3})*(?:\.[0-9]+)?)"
 )
+_TAIL = re.compile(r"(尾号|末四位|后四位|末尾)\s*[:：为是]?\s*[0-9０-９]{3,6}")
 _DIGITS = re.compile(r"[0-9０-９]+(?:\.[0-9]+)?")
 
 
@@ -143,10 +144,13 @@ def anonymize(text: str) -> Anonymized:
         return m.group(1)
 
     s = _ADDRESS.sub(district, s)
-    # 5. amounts in words, rounded
+    # 5. the tail digits of a card or phone ("尾号6617") identify it too
+    s, n = _TAIL.subn(lambda m: m.group(1) + MASK, s)
+    removed["card_tail"] += n
+    # 6. amounts in words, rounded
     s, n = _MONEY.subn(_amount, s)
     removed["amount"] += n
-    # 6. what digits remain: a small count in words, a long run masked
+    # 7. what digits remain: a small count in words, a long run masked
     def rest(m: re.Match[str]) -> str:
         raw = m.group(0)
         if "." in raw or len(raw) > 4:

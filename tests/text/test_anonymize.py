@@ -24,6 +24,8 @@ from fraudwarn.text.indicators import extract_indicators
         ("先后转账3次", "先后转账三次"),
         ("拨打13812345678联系", "拨打×××联系"),
         ("添加微信abc_123后", "添加微信×××后"),
+        ("其住在本市城南区幸福路12号幸福里小区6栋", "其住在本市城南区"),
+        ("向尾号6617的银行卡转账", "向尾号×××的银行卡转账"),
     ],
 )
 def test_what_is_removed_and_what_stays(raw, expected):
