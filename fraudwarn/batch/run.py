@@ -455,9 +455,12 @@ def run_batch(
 
             def commit(rows: list[dict[str, Any]]) -> None:
                 nonlocal done, written
-                writer.write(rows)
-                f.flush()
-                os.fsync(f.fileno())
+                try:
+                    writer.write(rows)
+                    f.flush()
+                    os.fsync(f.fileno())
+                except OSError as e:  # a full disk: name the file; the committed part stays for --resume
+                    raise OSError(e.errno, e.strerror, str(part)) from e
                 done += len(rows)
                 written = f.tell()
                 summary.add(rows)

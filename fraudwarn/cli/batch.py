@@ -173,7 +173,10 @@ def batch(
     if bar:
         bar.close()
     if summary_path:
-        summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        try:
+            summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        except OSError as e:
+            raise OSError(e.errno, e.strerror, str(summary_path)) from e
     if not quiet:
         click.echo(format_summary(summary), err=True)
     limit = _error_limit(max_errors, summary["rows_in"])

@@ -69,6 +69,20 @@ def chinese_usage_message(message: str) -> str:
     return message
 
 
+def os_error_message(e: OSError) -> str:
+    """A Chinese one-liner for a file-system error (full disk, no permission, missing folder)."""
+    import errno
+
+    where = f"（{e.filename}）" if e.filename else ""
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"磁盘空间不足，写入失败{where}：请腾出空间后重试；批量检测已完成的部分保留，可用 --resume 续跑。"
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"没有权限读写{where}：请换一个可写的目录，或检查文件权限。"
+    if e.errno == errno.ENOENT:
+        return f"文件或目录不存在{where}。"
+    return f"读写文件时出错{where}：{e.strerror or e}。"
+
+
 class _Group(click.Group):
     """Turns library errors into Chinese one-liners with stable exit codes."""
 
@@ -108,6 +122,9 @@ class _Group(click.Group):
         except BrokenPipeError:
             sys.stderr.close()  # downstream closed the pipe (| head): not an error
             ctx.exit(0)
+        except OSError as e:  # the disk, not the program: say which file and what to do
+            click.echo(click.style(f"错误：{os_error_message(e)}", fg="red"), err=True)
+            ctx.exit(EXIT_ERROR)
         except Exception as e:
             if os.environ.get("FRAUDWARN_DEBUG"):
                 raise

@@ -325,3 +325,13 @@ def test_time_column_on_plain_text_is_refused(tmp_path):
     assert p.returncode == 1 and "没有列" in p.stderr.decode()
     p = run_cli("batch", str(src), "--period", "day", "-o", str(tmp_path / "o.jsonl"))
     assert p.returncode == 2
+
+
+def test_a_full_disk_is_said_in_chinese_not_as_an_internal_error(tmp_path, mini_model_dir):
+    src = tmp_path / "in.txt"
+    src.write_text("在吗\n", encoding="utf-8")
+    p = run_cli("batch", str(src), "-o", str(tmp_path / "o.jsonl"), "--summary", "/dev/full",
+                "--model", str(mini_model_dir), "-q")
+    err = p.stderr.decode()
+    assert p.returncode == 1 and "磁盘空间不足" in err and "/dev/full" in err
+    assert "内部错误" not in err and "Traceback" not in err

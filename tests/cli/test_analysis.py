@@ -70,8 +70,9 @@ def test_batch_leads_trends_and_notice(planted_dump, tmp_path):
     assert p.returncode == 0, p.stderr.decode()
     leads = json.loads(leads_json.read_text("utf-8"))
     assert {(x["kind"], x["value"]) for x in leads[:3]} == set(PLANTED.items())
-    # (a few attempts fall below the fraud threshold once "95588" and jd.com are appended)
-    assert all(x["count"] >= 80 and x["senders"] == x["count"] for x in leads[:3])
+    # Some attempts fall below the fraud threshold once a number, "官方客服95588" and jd.com are appended
+    # (legitimacy cues: with the round-3 model about 4 in 10 of the phone ones); the planted still lead.
+    assert all(x["count"] >= 50 and x["senders"] == x["count"] for x in leads[:3])
     assert all(x["count"] < 10 for x in leads[3:] if x["kind"] != "app")  # apps: platforms named, e.g. 微信
     assert not {x["value"] for x in leads} & {"jd.com", "95588"}
     assert all(x["first_seen"] and x["last_seen"] for x in leads[:3])
