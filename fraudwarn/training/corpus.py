@@ -267,20 +267,18 @@ def near_duplicate_pairs(
     except ValueError:  # every text shorter than five characters
         return []
     sizes = np.asarray(X.sum(axis=1)).ravel()
-    groups_arr = np.asarray(groups)
-    pairs = []
+    _, codes = np.unique(np.asarray(groups), return_inverse=True)
+    pairs: list[tuple[int, int, float]] = []
     step = 2000
     XT = X.T.tocsc()
     for lo in range(0, X.shape[0], step):
         inter = (X[lo : lo + step] @ XT).tocoo()
-        for i, j, v in zip(inter.row, inter.col, inter.data):
-            i = int(i) + lo
-            j = int(j)
-            if j <= i or groups_arr[i] == groups_arr[j]:
-                continue
-            jac = v / (sizes[i] + sizes[j] - v)
-            if jac >= threshold:
-                pairs.append((i, j, float(jac)))
+        rows, cols, v = inter.row.astype(np.int64) + lo, inter.col.astype(np.int64), inter.data
+        keep = (cols > rows) & (codes[rows] != codes[cols])  # each pair once, across groups only
+        rows, cols, v = rows[keep], cols[keep], v[keep]
+        jac = v / (sizes[rows] + sizes[cols] - v)
+        hit = jac >= threshold
+        pairs.extend(zip(rows[hit].tolist(), cols[hit].tolist(), jac[hit].astype(float).tolist()))
     return pairs
 
 
