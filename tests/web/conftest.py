@@ -21,7 +21,22 @@ from fraudwarn.web.settings import Settings  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 FRAUD = "您好，我是京东客服，您误开通了百万保障服务，每月将扣费800元，取消请下载腾讯会议共享屏幕"
-UNSURE = "刷单兼职日结，先垫付后返佣"  # the shipped model marks it for review
+#: Short ambiguous messages; the tests need ones the shipped model marks for review (which ones
+#: depends on the model, so they are picked from this list when the tests start).
+REVIEW_CANDIDATES = ("刷单兼职日结，先垫付后返佣", "加我微信领红包", "中奖了请联系客服领取", "帮我看看这个链接能不能点",
+                     "投资有风险", "兼职刷单日结，垫付后返佣", "亲，您的快递丢了，我们来理赔")
+
+
+def _marked_for_review() -> list[str]:
+    from fraudwarn.predict import classify, load_model
+
+    model = load_model()
+    found = [t for t in REVIEW_CANDIDATES if classify(t, model=model, explain=False).review]
+    assert len(found) >= 2, "the shipped model marks fewer than two candidates for review: add candidates"
+    return found
+
+
+UNSURE, UNSURE_2 = _marked_for_review()[:2]
 NORMAL = "妈我到家了，晚饭不用等我"
 
 

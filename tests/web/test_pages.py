@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from fraudwarn.training.corpus import CHANNELS, load_corpus, read_jsonl
 from fraudwarn.training.evaluate import read_labelled
 from fraudwarn.web import review
-from tests.web.conftest import FRAUD, NORMAL, UNSURE, make_client, wait_for_job
+from tests.web.conftest import FRAUD, NORMAL, UNSURE, UNSURE_2, make_client, wait_for_job
 
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert("x")</script>&amp;'
 _ATTR = re.compile(r'\b(?:src|href|action)="([^"]*)"')
@@ -120,7 +120,7 @@ def test_a_running_job_page_shows_progress_and_polls(tmp_path: Path) -> None:
 
 def test_review_writes_a_corpus_file_train_and_evaluate_read(tmp_path: Path) -> None:
     with make_client(tmp_path) as c:
-        lines = [FRAUD, UNSURE, HOSTILE + "兼职刷单日结，垫付后返佣", NORMAL]
+        lines = [FRAUD, UNSURE, HOSTILE + UNSURE_2, NORMAL]
         r = c.post("/api/v1/jobs", files={"file": ("r.txt", "\n".join(lines).encode())})
         job = wait_for_job(c, r.json()["id"])
         n = job["review_rows"]
