@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property, lru_cache
 from math import log, sqrt
 from typing import Any
@@ -82,12 +82,11 @@ class FeatureSpace:
 
     @cached_property
     def word_hashes(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The word vocabulary as sorted ``hash()`` values and their columns, for batches.
+        """The word vocabulary as sorted 64-bit keys (:func:`_str_keys`) and their columns, for batches.
 
-        Python's string hash is 64 bits (fixed per interpreter, shared by forked workers); None
-        when two terms collide, and batches then take the dict.
+        None when two terms share a key, and batches then take the dict.
         """
-        h = np.fromiter(map(hash, self.word_terms), dtype=np.int64, count=len(self.word_terms))
+        h = _str_keys(self.word_terms, len(self.word_terms))
         order = np.argsort(h, kind="stable")
         hs = h[order]
         if len(hs) > 1 and bool((hs[1:] == hs[:-1]).any()):
@@ -177,7 +176,7 @@ class FeatureSpace:
         hs, columns = table
         grams = [word_analyzer(text) for text in texts]
         lens = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
-        keys = np.fromiter(map(hash, itertools.chain.from_iterable(grams)), dtype=np.int64, count=int(lens.sum()))
+        keys = _str_keys(itertools.chain.from_iterable(grams), int(lens.sum()))
         tid = np.repeat(np.arange(len(texts)), lens)
         return _tfidf(tid, keys, hs, columns, self.word_idf, len(texts), len(self.word_terms))
 
@@ -305,6 +304,23 @@ def _tfidf(
     v = (1.0 + np.log(counts)) * idf[c]
     sq = np.bincount(t, weights=v * v, minlength=n_texts)
     return t, c, v / np.sqrt(sq[t])
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _str_keys(strings: Iterable[str], count: int) -> np.ndarray:
+    """A 64-bit key per string: Python's ``hash()`` mixed with the length in code points.
+
+    ``hash()`` alone is not enough: CPython hashes a string's internal bytes, so "fk" (two
+    one-byte characters) and "武" (one two-byte character, U+6B66) have the same hash. Equal
+    length in code points and equal bytes mean equal strings, so the mix only collides by
+    64-bit chance. The hash is fixed per interpreter (forked workers share it).
+    """
+    strings = list(strings) if not isinstance(strings, list) else strings
+    h = np.fromiter(map(hash, strings), dtype=np.int64, count=count).view(np.uint64)
+    n = np.fromiter(map(len, strings), dtype=np.int64, count=count).astype(np.uint64)
+    return (h ^ (n * _GOLDEN)).view(np.int64)
 
 
 def _codepoints(s: str) -> np.ndarray:

@@ -133,6 +133,17 @@ def test_vectorised_batch_rows_equal_the_per_row_path(shipped_model, corpus_text
     p = prepare(texts)
     flags = [[h.flag.id for h in f] for f in p.flags]
     fs = shipped_model.features
+    assert fs.word_hashes is not None  # else the batch path silently takes the dict and this tests nothing
     a, b = fs._transform_rows(p.norm, flags), fs._transform_batch(p.norm, flags)
     assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
     assert np.abs(a.data - b.data).max() <= 1e-12
+
+
+def test_string_keys_separate_strings_that_share_a_python_hash():
+    """CPython hashes a string's internal bytes: "fk" and "武" (U+6B66) have the same ``hash()``."""
+    from fraudwarn.model.features import _str_keys
+
+    assert hash("fk") == hash("武")
+    words = ["fk", "武", "gq", "照", "le", "敬", "武武", "fkfk", "😀", "ab"]
+    keys = _str_keys(words, len(words))
+    assert len(set(keys.tolist())) == len(words)
