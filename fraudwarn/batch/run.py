@@ -58,7 +58,7 @@ class BatchOptions:
 # -- scoring (runs in workers) ---------------------------------------------------------------
 _MODEL: Any = None
 _CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
-_CACHE_SIZE = 20_000
+_CACHE_SIZE = 5_000  # rows are ~1 KB of dicts each: the cache stays a few MB per worker
 _CACHE_FOR: tuple[int, BatchOptions] | None = None  # the model and options the cached rows were made with
 
 
@@ -483,16 +483,19 @@ def run_batch(
             else:
                 _warm_up()
                 gc.freeze()  # keep the model and dictionary pages shared with forked workers
-                ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-                model_arg = str(model_dir) if model_dir is not None else None
-                with ctx.Pool(jobs, initializer=_init_worker, initargs=(model_arg,)) as pool:
-                    pending: deque[Any] = deque()
-                    for chunk in chunks:
-                        pending.append(pool.apply_async(_score_chunk, ((chunk, options),)))
-                        while len(pending) >= 2 * jobs:
+                try:
+                    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+                    model_arg = str(model_dir) if model_dir is not None else None
+                    with ctx.Pool(jobs, initializer=_init_worker, initargs=(model_arg,)) as pool:
+                        pending: deque[Any] = deque()
+                        for chunk in chunks:
+                            pending.append(pool.apply_async(_score_chunk, ((chunk, options),)))
+                            while len(pending) >= 2 * jobs:
+                                commit(pending.popleft().get())
+                        while pending:
                             commit(pending.popleft().get())
-                    while pending:
-                        commit(pending.popleft().get())
+                finally:
+                    gc.unfreeze()  # a long-lived caller (serve, a notebook) gets its collector back
             writer.end()
             f.flush()
             os.fsync(f.fileno())
@@ -605,10 +608,13 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 
 def _warm_up() -> None:
-    """Build the segmenter and the character keys in the parent, so forked workers inherit them."""
-    from fraudwarn.text.tokenize import tokenize
+    """Build every lazy resource in the parent, so forked workers share it instead of each
+    building a private copy: the segmenter, OpenCC, the flag and app automata, scipy (for the
+    batch product), the model's sorted vocabulary keys."""
+    from fraudwarn.text.indicators import extract_indicators
 
-    tokenize("预热")
+    extract_indicators("预热 QQ 微信 www.example.com 13800000000")
     if _MODEL is not None:
-        _MODEL.features._char_keys()  # the sorted vocabularies, shared copy-on-write
+        _MODEL.score(["預熱 刷单 加微信 abc123 <url>"] * 64)  # normalisation, flags, words, both blocks, scipy
+        _MODEL.features._char_keys()
         _ = _MODEL.features.word_hashes

@@ -53,18 +53,22 @@ def logit(p: np.ndarray) -> np.ndarray:
 
 @dataclass
 class LinearHead:
-    """A multinomial linear classifier as arrays: ``scores = X @ coef.T + intercept``."""
+    """A multinomial linear classifier as arrays: ``scores = X @ coef.T + intercept``.
+
+    The weights are kept once, feature-major (``coef`` is a view of that array): the product
+    reads rows of it, and a second, transposed copy would cost every batch worker 50 MB.
+    """
 
     classes: list[str]
-    coef: np.ndarray  # (k, d)
+    coef: np.ndarray  # (k, d), a view of the (d, k) contiguous array the product reads
     intercept: np.ndarray  # (k,)
     temperature: float = 1.0
-    _coef_t: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.coef = np.ascontiguousarray(np.asarray(self.coef).T).T
 
     def scores(self, X: Any) -> np.ndarray:
-        if self._coef_t is None:
-            self._coef_t = np.ascontiguousarray(self.coef.T)
-        return np.asarray(X @ self._coef_t) + self.intercept
+        return np.asarray(X @ self.coef.T) + self.intercept
 
     def proba(self, X: Any) -> np.ndarray:
         return softmax(self.scores(X) / self.temperature)

@@ -28,7 +28,7 @@ _CONTENTFUL = re.compile(r"[\w<]")
 FLAG_VALUE = 1.0
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 12)
 def _words(text: str) -> tuple[str, ...]:
     # Cached: batch dumps repeat bulk messages.
     return tuple(w for w in tokenize(text) if _CONTENTFUL.search(w))
@@ -56,24 +56,37 @@ class FeatureSpace:
 
     def __init__(
         self,
-        word_terms: Sequence[str],
+        word_terms: Sequence[str] | TermBlob,
         word_idf: np.ndarray,
-        char_terms: Sequence[str],
+        char_terms: Sequence[str] | TermBlob,
         char_idf: np.ndarray,
         char_range: tuple[int, int],
         flag_ids: Sequence[str],
     ) -> None:
-        self.word_terms = list(word_terms)
-        self.char_terms = list(char_terms)
+        self._word = word_terms if isinstance(word_terms, TermBlob) else TermBlob.of(word_terms)
+        self._char = char_terms if isinstance(char_terms, TermBlob) else TermBlob.of(char_terms)
         self.word_idf = np.asarray(word_idf, dtype=np.float64)
         self.char_idf = np.asarray(char_idf, dtype=np.float64)
         self.char_range = (int(char_range[0]), int(char_range[1]))
         self.flag_ids = list(flag_ids)
         self.flag_index = {f: i for i, f in enumerate(self.flag_ids)}
-        self.char_offset = len(self.word_terms)
-        self.flag_offset = self.char_offset + len(self.char_terms)
+        self.char_offset = len(self._word)
+        self.flag_offset = self.char_offset + len(self._char)
         self.n_features = self.flag_offset + len(self.flag_ids)
         self._sorted_char: tuple[np.ndarray, np.ndarray] | None = None
+
+    @cached_property
+    def word_terms(self) -> list[str]:
+        """The word vocabulary as Python strings: built only by the per-row path and explanations.
+
+        Batch workers never build it (nor :attr:`char_terms`): 475k small strings are 40 MB, and
+        their reference counts would unshare the pages of every forked worker.
+        """
+        return self._word.terms()
+
+    @cached_property
+    def char_terms(self) -> list[str]:
+        return self._char.terms()
 
     @cached_property
     def word_vocab(self) -> dict[str, int]:
@@ -86,7 +99,9 @@ class FeatureSpace:
 
         None when two terms share a key, and batches then take the dict.
         """
-        h = _str_keys(self.word_terms, len(self.word_terms))
+        terms = self._word.terms() if "word_terms" not in self.__dict__ else self.word_terms  # transient
+        h = _str_keys(terms, len(terms))
+        del terms
         order = np.argsort(h, kind="stable")
         hs = h[order]
         if len(hs) > 1 and bool((hs[1:] == hs[:-1]).any()):
@@ -178,13 +193,15 @@ class FeatureSpace:
         lens = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
         keys = _str_keys(itertools.chain.from_iterable(grams), int(lens.sum()))
         tid = np.repeat(np.arange(len(texts)), lens)
-        return _tfidf(tid, keys, hs, columns, self.word_idf, len(texts), len(self.word_terms))
+        return _tfidf(tid, keys, hs, columns, self.word_idf, len(texts), len(self._word))
 
     def _char_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """The character vocabulary as sorted uint64 keys (see :func:`_gram_keys`) and their columns."""
+        """The character vocabulary as sorted uint64 keys (see :func:`_gram_keys`) and their columns.
+
+        Read straight off the packed vocabulary, without making a Python string per term.
+        """
         if self._sorted_char is None:
-            lens = np.fromiter(map(len, self.char_terms), dtype=np.int64, count=len(self.char_terms))
-            cps = _codepoints("".join(self.char_terms))
+            cps, lens = self._char.codepoints()
             keys = _term_keys(cps, lens)
             order = np.argsort(keys, kind="stable")
             self._sorted_char = (keys[order], order.astype(np.int64))
@@ -207,7 +224,7 @@ class FeatureSpace:
             all_t.append(tid[valid])
             all_k.append(keys)
         return _tfidf(np.concatenate(all_t), np.concatenate(all_k), keys_sorted, columns, self.char_idf,
-                      len(texts), len(self.char_terms))
+                      len(texts), len(self._char))
 
     def feature_name(self, j: int) -> tuple[str, str]:
         """(block, term) of column ``j``: block is ``word``, ``char`` or ``flag``."""
@@ -220,9 +237,9 @@ class FeatureSpace:
     # -- plain-data form ------------------------------------------------------------
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {
-            "word_terms": _pack(self.word_terms),
+            "word_terms": self._word.blob,
             "word_idf": self.word_idf.astype(np.float32),
-            "char_terms": _pack(self.char_terms),
+            "char_terms": self._char.blob,
             "char_idf": self.char_idf.astype(np.float32),
             "char_range": np.asarray(self.char_range, dtype=np.int64),
             "flag_ids": _pack(self.flag_ids),
@@ -232,13 +249,43 @@ class FeatureSpace:
     def from_arrays(cls, a: dict[str, np.ndarray]) -> FeatureSpace:
         r = a["char_range"]
         return cls(
-            _unpack(a["word_terms"]),
+            TermBlob(np.asarray(a["word_terms"], dtype=np.uint8)),
             a["word_idf"],
-            _unpack(a["char_terms"]),
+            TermBlob(np.asarray(a["char_terms"], dtype=np.uint8)),
             a["char_idf"],
             (int(r[0]), int(r[1])),
             _unpack(a["flag_ids"]),
         )
+
+
+class TermBlob:
+    """A vocabulary packed as one UTF-8 blob joined by "\\n" (normalised text holds no newline).
+
+    It loads in milliseconds where an object array would need pickle, and batches read keys
+    off it with numpy; Python strings are made only when asked for (:meth:`terms`).
+    """
+
+    def __init__(self, blob: np.ndarray) -> None:
+        self.blob = blob
+        self._len = int(np.count_nonzero(blob == 10)) + 1 if len(blob) else 0
+
+    @classmethod
+    def of(cls, terms: Sequence[str]) -> TermBlob:
+        return cls(_pack(terms))
+
+    def __len__(self) -> int:
+        return self._len
+
+    def terms(self) -> list[str]:
+        return _unpack(self.blob)
+
+    def codepoints(self) -> tuple[np.ndarray, np.ndarray]:
+        """All terms' code points + 1 (see :func:`_codepoints`), concatenated, and each term's length."""
+        cps = _codepoints(self.blob.tobytes().decode("utf-8"))
+        newline = cps == np.uint64(ord("\n") + 1)
+        bounds = np.flatnonzero(newline)
+        lens = np.diff(np.concatenate([[-1], bounds, [len(cps)]])) - 1 if self._len else np.zeros(0, np.int64)
+        return cps[~newline], lens.astype(np.int64)
 
 
 class SparseRows:

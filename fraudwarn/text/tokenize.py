@@ -47,7 +47,8 @@ def _tokenizer() -> Any:
     return tok
 
 
-@lru_cache(maxsize=1 << 16)
+# Bounded: each entry is a tuple of token strings (~750 B); 2^16 of them cost a batch worker 50 MB.
+@lru_cache(maxsize=1 << 13)
 def _cut_block(block: str) -> tuple[str, ...]:
     return tuple(_tokenizer().cut(block, False))
 

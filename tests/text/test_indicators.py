@@ -72,3 +72,23 @@ def test_indicators_are_deduplicated_with_counts_and_capped():
     counts = {(i.kind, i.value): i.count for i in uniq}
     assert counts[("wechat", "lisa_8866")] == 500 and counts[("app", "微信")] == 500
     assert [i.count for i in uniq] == sorted((i.count for i in uniq), reverse=True)
+
+
+def test_app_automaton_finds_what_the_app_regex_finds(corpus_texts):
+    """The Aho-Corasick scan replaces a regex alternation of every app name; same spans on the corpus."""
+    from fraudwarn.text.indicators import _HALF_WIDTH, _app_pattern, _find_apps
+
+    extra = ["QQ号123", "online", "用qqq聊", "下载TeamViewerX", "装了zoom和ZOOM", "Line上", "aQQ", "QQb", "usdt转账"]
+    for text in [*corpus_texts, *extra]:
+        t = text.translate(_HALF_WIDTH)
+        assert _find_apps(t) == [m.span() for m in _app_pattern().finditer(t)], text
+
+
+_NAME_PIECES = st.sampled_from(["QQ", "qq", "Zoom", "Line", "line", "微信", "抖音", "支付宝", "a", "Z", " ", "号", "x", "ToDesk"])
+
+
+@given(st.lists(_NAME_PIECES, max_size=12).map("".join))
+def test_app_automaton_agrees_with_the_regex_on_arbitrary_concatenations(text):
+    from fraudwarn.text.indicators import _app_pattern, _find_apps
+
+    assert _find_apps(text) == [m.span() for m in _app_pattern().finditer(text)]
