@@ -108,6 +108,7 @@ class _Group(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
+        previous_showwarning = warnings.showwarning  # put back afterwards: the caller may be a host process
         warnings.showwarning = _show_warning
         try:
             return super().invoke(ctx)
@@ -133,6 +134,8 @@ class _Group(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_ERROR)
+        finally:
+            warnings.showwarning = previous_showwarning
 
 
 def model_option(f: Callable[..., Any]) -> Callable[..., Any]:
