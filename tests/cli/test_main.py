@@ -144,3 +144,22 @@ def test_a_command_shows_warnings_in_chinese_and_puts_the_display_back(monkeypat
     assert res.exit_code == 0, res.stderr
     assert "警告：测试用的警告" in res.stderr
     assert warnings.showwarning is before
+
+
+def test_finish_run_writes_the_summary_and_spends_the_error_budget(tmp_path, capsys):
+    """The shared end of batch and spark: --summary JSON, the human summary, FW103 and exit 4."""
+    from fraudwarn.cli.common import finish_run
+
+    summary = {"rows_in": 10, "rows_out": 10, "ok": 6, "empty": 0, "errors": 4, "fraud": 1,
+               "elapsed_seconds": 0.5, "rows_per_second": 20.0, "by_category": {}, "by_role": {},
+               "encoding": "utf-8", "encoding_confidence": 1.0, "encoding_reason": "BOM", "output": "o.jsonl"}
+    path = tmp_path / "s.json"
+    finish_run(summary, summary_path=path, quiet=False, max_errors="40%", hint="请检查文本列（--text-column）。")
+    assert json.loads(path.read_text("utf-8")) == summary
+    assert "输入 10 条" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        finish_run(summary, summary_path=None, quiet=True, max_errors="3", hint="请检查文本列（--text-column）。")
+    assert e.value.code == 4
+    err = capsys.readouterr().err
+    assert err == ("错误 FW103：4 条记录无法处理，超过 --max-errors 允许的 3 条；"
+                   "结果已写出，但请检查文本列（--text-column）。\n")
