@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import shutil
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
@@ -58,9 +61,59 @@ def fraudwarn_cmd() -> list[str]:
 
 
 def run_cli(*args: str, input: bytes | None = None, cwd: Path | None = None, env: dict | None = None):
+    """The installed console script in a child process: for what needs a real process (signals,
+    resume after a kill, packaging, Spark's own JVM) and the end-to-end tests in tests/cli/test_console_script.py.
+    Everything else uses :func:`invoke`, which is the same command in-process and much faster."""
     e = {**os.environ, "NO_COLOR": "1", **(env or {})}
     return subprocess.run(
         [*fraudwarn_cmd(), *args], input=input, capture_output=True, cwd=cwd, env=e, timeout=300
+    )
+
+
+@contextlib.contextmanager
+def _cwd(path: Path | str | None):
+    if path is None:
+        yield
+        return
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def invoke(
+    *args: str, input: bytes | None = None, cwd: Path | str | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """``fraudwarn ARGS`` in this process through click's CliRunner; the same result shape as :func:`run_cli`.
+
+    ``returncode`` is the exit code (``_Group.main`` always ends in ``sys.exit``, which CliRunner
+    catches), ``stdout`` and ``stderr`` are bytes kept apart (click 8.2+). ``input`` is standard
+    input (empty when None), ``cwd`` is changed into and back, ``env`` overrides variables for
+    the call only. An exception that escapes the command (a crash, not an exit code) fails the
+    test with its traceback, so it can never pass for an ordinary ``exit 1``.
+    """
+    from click.testing import CliRunner
+
+    from fraudwarn.cli.main import main
+
+    runner = CliRunner(env={"NO_COLOR": "1", **(env or {})})
+    try:
+        with _cwd(cwd):
+            result = runner.invoke(main, list(args), input=input, catch_exceptions=True)
+    finally:
+        gc.unfreeze()  # batch with workers freezes the heap it forks from; give pytest's back
+    exc = result.exception
+    if exc is not None and not isinstance(exc, SystemExit):
+        tb = "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else repr(exc)
+        pytest.fail(
+            f"fraudwarn {' '.join(args)} raised instead of exiting:\n{tb}\n"
+            f"stderr:\n{result.stderr_bytes.decode('utf-8', 'replace')}",
+            pytrace=False,
+        )
+    return subprocess.CompletedProcess(
+        ["fraudwarn", *args], result.exit_code, result.stdout_bytes, result.stderr_bytes
     )
 
 

@@ -5,7 +5,7 @@ import pytest
 import fraudwarn
 from fraudwarn.errors import InputError
 from fraudwarn.rules import load_rules
-from tests.conftest import run_cli
+from tests.conftest import invoke
 
 RULES = """\
 allow:
@@ -90,8 +90,8 @@ def test_batch_applies_rules_with_a_sender_column(tmp_path, mini_model_dir):
     inp = tmp_path / "in.csv"
     inp.write_text("号码,内容\n95588,您尾号1234的账户支出100元\n10690000,您好，退款请进入腾讯会议\n", "utf-8")
     out = tmp_path / "o.jsonl"
-    p = run_cli("batch", str(inp), "-o", str(out), "--rules", str(tmp_path / "r.yaml"), "--sender-column", "号码",
-                "-q", "--model", str(mini_model_dir))
+    p = invoke("batch", str(inp), "-o", str(out), "--rules", str(tmp_path / "r.yaml"), "--sender-column", "号码",
+               "-q", "--model", str(mini_model_dir))
     assert p.returncode == 0, p.stderr.decode()
     rows = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
     assert rows[0]["rule"]["id"] == "allow:sender:95588" and rows[0]["is_fraud"] is False

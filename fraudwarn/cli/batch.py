@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -13,14 +12,13 @@ from fraudwarn.batch.writers import formats as output_formats
 from fraudwarn.cli.common import (
     CONTEXT,
     EXIT_CODES_HELP,
+    error_limit,
+    finish_run,
     model_option,
     rules_option,
     threshold_option,
 )
-from fraudwarn.cli.human import ProgressBar, format_summary
-from fraudwarn.errors import (
-    EXIT_TOO_MANY_ERRORS,
-)
+from fraudwarn.cli.human import ProgressBar
 
 
 @click.command(epilog=EXIT_CODES_HELP, context_settings=CONTEXT)
@@ -130,7 +128,7 @@ def batch(
     check_output_path(Path(output), input_path)
     if summary_path is not None:
         check_output_path(summary_path)
-    _error_limit(max_errors, 0)  # a malformed value fails before any work
+    error_limit(max_errors, 0)  # a malformed value fails before any work
     options = BatchOptions(
         output_format=output_format_for(output, output_format),
         keep_text=keep_text,
@@ -172,41 +170,11 @@ def batch(
         sys.exit(130)
     if bar:
         bar.close()
-    if summary_path:
-        try:
-            summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        except OSError as e:
-            raise OSError(e.errno, e.strerror, str(summary_path)) from e
-    if not quiet:
-        click.echo(format_summary(summary), err=True)
-    limit = _error_limit(max_errors, summary["rows_in"])
-    if summary["errors"] > limit:
-        click.echo(
-            f"错误 FW103：{summary['errors']:,} 条记录无法处理，超过 --max-errors 允许的 {limit:,} 条；"
-            "结果已写出，但请检查输入编码、格式或文本列（--encoding、--text-column）。",
-            err=True,
-        )
-        sys.exit(EXIT_TOO_MANY_ERRORS)
+    finish_run(summary, summary_path=summary_path, quiet=quiet, max_errors=max_errors,
+               hint="请检查输入编码、格式或文本列（--encoding、--text-column）。")
 
 
 def _file_sha256(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _error_limit(spec: str, rows: int) -> int:
-    """--max-errors: a count (``100``) or a share of the records (``5%``)."""
-    text = spec.strip()
-    try:
-        if text.endswith("%"):
-            share = float(text[:-1]) / 100
-            if not 0 <= share <= 1:
-                raise ValueError
-            return int(share * rows)
-        value = int(text)
-        if value < 0:
-            raise ValueError
-        return value
-    except ValueError:
-        raise click.BadParameter(f"“{spec}” 不是记录数（如 100）或比例（如 5%）。", param_hint="--max-errors") from None

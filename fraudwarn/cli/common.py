@@ -7,6 +7,7 @@ message on stderr and a documented exit code; no traceback reaches the user unle
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -108,6 +109,7 @@ class _Group(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
+        previous_showwarning = warnings.showwarning  # put back afterwards: the caller may be a host process
         warnings.showwarning = _show_warning
         try:
             return super().invoke(ctx)
@@ -133,6 +135,8 @@ class _Group(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_ERROR)
+        finally:
+            warnings.showwarning = previous_showwarning
 
 
 def model_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -172,6 +176,48 @@ def data_option(
         default=None,
         help=help_text,
     )
+
+
+def error_limit(spec: str, rows: int) -> int:
+    """--max-errors: a count (``100``) or a share of the records (``5%``)."""
+    text = spec.strip()
+    try:
+        if text.endswith("%"):
+            share = float(text[:-1]) / 100
+            if not 0 <= share <= 1:
+                raise ValueError
+            return int(share * rows)
+        value = int(text)
+        if value < 0:
+            raise ValueError
+        return value
+    except ValueError:
+        raise click.BadParameter(f"“{spec}” 不是记录数（如 100）或比例（如 5%）。", param_hint="--max-errors") from None
+
+
+def finish_run(
+    summary: dict[str, Any], *, summary_path: Path | None, quiet: bool, max_errors: str, hint: str
+) -> None:
+    """The end of ``batch`` and ``spark``: the summary JSON to --summary, the human summary on
+    stderr (unless --quiet), then the error budget: more error rows than --max-errors allows is
+    FW103 and exit 4, the results having been written. ``hint`` says which options to check."""
+    from fraudwarn.cli.human import format_summary
+
+    if summary_path:
+        try:
+            summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        except OSError as e:  # a full disk shows up on write, without the file name: add it
+            raise OSError(e.errno, e.strerror, str(summary_path)) from e
+    if not quiet:
+        click.echo(format_summary(summary), err=True)
+    limit = error_limit(max_errors, summary["rows_in"])
+    if summary["errors"] > limit:
+        click.echo(
+            f"错误 FW103：{summary['errors']:,} 条记录无法处理，超过 --max-errors 允许的 {limit:,} 条；"
+            f"结果已写出，但{hint}",
+            err=True,
+        )
+        sys.exit(EXIT_TOO_MANY_ERRORS)
 
 
 def read_stdin_lines() -> list[str]:

@@ -6,7 +6,6 @@ pyspark is imported only when the command runs, so ``fraudwarn --help`` works wi
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -14,7 +13,8 @@ from typing import Any
 
 import click
 
-from fraudwarn.errors import EXIT_TOO_MANY_ERRORS, InputError
+from fraudwarn.cli.common import error_limit, finish_run
+from fraudwarn.errors import InputError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 FORMATS = ("parquet", "csv", "json", "orc", "table")
@@ -153,14 +153,11 @@ def spark_command(
     例：fraudwarn spark msgs.parquet scored.parquet --text-column content --id-column msg_id --summary week.json
         spark-submit --master yarn fraudwarn/cli/spark.py hdfs:///dw/sms/dt=2026-12-01 hdfs:///dw/sms_scored/dt=2026-12-01
     """
-    from fraudwarn.cli.batch import _error_limit
-    from fraudwarn.cli.human import format_summary as _format_summary
-
     if summary_path is not None:
         from fraudwarn.batch.run import check_output_path
 
         check_output_path(summary_path)
-    _error_limit(max_errors, 0)  # a malformed value fails before Spark starts
+    error_limit(max_errors, 0)  # a malformed value fails before Spark starts
     in_fmt, out_fmt = format_for(input_path, input_format), format_for(output_path, output_format)
     if out_fmt != "table" and "://" not in output_path and Path(output_path).exists() and not overwrite:
         raise InputError(f"输出 {output_path} 已存在：换一个输出路径，或加 --overwrite 覆盖。")
@@ -209,18 +206,8 @@ def spark_command(
         "warnings": [],
         "spark": {"master": spark.sparkContext.master, "default_parallelism": spark.sparkContext.defaultParallelism},
     }
-    if summary_path:
-        summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    if not quiet:
-        click.echo(_format_summary(summary), err=True)
-    limit = _error_limit(max_errors, summary["rows_in"])
-    if summary["errors"] > limit:
-        click.echo(
-            f"错误 FW103：{summary['errors']:,} 条记录无法处理，超过 --max-errors 允许的 {limit:,} 条；"
-            "结果已写出，但请检查文本列（--text-column）。",
-            err=True,
-        )
-        sys.exit(EXIT_TOO_MANY_ERRORS)
+    finish_run(summary, summary_path=summary_path, quiet=quiet, max_errors=max_errors,
+               hint="请检查文本列（--text-column）。")
 
 
 if __name__ == "__main__":  # spark-submit fraudwarn/cli/spark.py …: the same command, same error mapping

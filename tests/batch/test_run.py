@@ -9,7 +9,7 @@ import time
 import pytest
 
 from fraudwarn.batch.run import BatchOptions, run_batch
-from tests.conftest import FIXTURES, fraudwarn_cmd, run_cli
+from tests.conftest import FIXTURES, fraudwarn_cmd, invoke, run_cli
 
 
 def _rows(path):
@@ -19,7 +19,7 @@ def _rows(path):
 @pytest.mark.parametrize(("name", "n"), [("nasty.txt", 11), ("nasty.csv", 8), ("nasty.jsonl", 8)])
 def test_nasty_inputs_rows_in_equal_rows_out(tmp_path, mini_model_dir, name, n):
     out = tmp_path / "out.jsonl"
-    p = run_cli(
+    p = invoke(
         "batch", str(FIXTURES / name), "-o", str(out), "--model", str(mini_model_dir), "-q", "-j", "1",
         "--max-errors", "100%",  # the fixtures are deliberately more than half broken
     )
@@ -100,7 +100,7 @@ def test_parallel_and_serial_outputs_are_identical(tmp_path, mini_model_dir, min
 
 def test_summary_file(tmp_path, mini_model_dir):
     out, summary = tmp_path / "o.jsonl", tmp_path / "s.json"
-    p = run_cli(
+    p = invoke(
         "batch",
         str(FIXTURES / "nasty.jsonl"),
         "-o",
@@ -133,6 +133,7 @@ def test_killed_run_resumes_to_an_identical_file(tmp_path, mini_model_dir, mini_
     _big_input(src, mini_records)
     ref = tmp_path / "ref.jsonl"
     base = ["batch", str(src), "--model", str(mini_model_dir), "--chunk-size", "25", "-j", "1", "-q"]
+    # every run a real process, as a user's would be: the killed one, and the reference and resume around it
     assert run_cli(*base, "-o", str(ref)).returncode == 0
 
     out = tmp_path / "out.jsonl"
@@ -198,14 +199,14 @@ def test_resume_refuses_a_different_input(tmp_path, mini_model_dir):
     (tmp_path / "o.jsonl.part.json").write_text(
         json.dumps({"fingerprint": {"input": "other"}, "records_done": 1, "bytes": 0, "summary": {}})
     )
-    p = run_cli("batch", str(src), "-o", str(out), "--resume", "--model", str(mini_model_dir))
+    p = invoke("batch", str(src), "-o", str(out), "--resume", "--model", str(mini_model_dir))
     assert p.returncode == 1
     assert "无法续跑" in p.stderr.decode()
 
 
 def test_stdin_input(tmp_path, mini_model_dir):
     out = tmp_path / "o.jsonl"
-    p = run_cli("batch", "-", "-o", str(out), "--model", str(mini_model_dir), input="一\n\n二\n".encode())
+    p = invoke("batch", "-", "-o", str(out), "--model", str(mini_model_dir), input="一\n\n二\n".encode())
     assert p.returncode == 0
     assert [r["status"] for r in _rows(out)] == ["ok", "empty", "ok"]
 
@@ -266,7 +267,7 @@ def test_resume_refuses_a_same_size_edit_with_the_mtime_restored(tmp_path, mini_
 def test_unusable_paths_fail_before_reading_with_a_chinese_message(tmp_path, mini_model_dir, args, message):
     (tmp_path / "in.txt").write_text("你好\n", "utf-8")
     (tmp_path / "book.xlsx").write_bytes(b"PK\x03\x04 not really")
-    p = run_cli("batch", *args, "--model", str(mini_model_dir), cwd=tmp_path)
+    p = invoke("batch", *args, "--model", str(mini_model_dir), cwd=tmp_path)
     err = p.stderr.decode("utf-8")
     assert p.returncode in (1, 2) and message in err and "Traceback" not in err
     assert not (tmp_path / "out.jsonl").exists()
@@ -275,11 +276,11 @@ def test_unusable_paths_fail_before_reading_with_a_chinese_message(tmp_path, min
 def test_too_many_error_rows_give_exit_code_4(tmp_path, mini_model_dir):
     inp = tmp_path / "in.jsonl"
     inp.write_text("".join("{not json\n" for _ in range(9)) + '{"text": "你好"}\n', "utf-8")
-    p = run_cli("batch", str(inp), "-o", str(tmp_path / "o.jsonl"), "-q", "--model", str(mini_model_dir))
+    p = invoke("batch", str(inp), "-o", str(tmp_path / "o.jsonl"), "-q", "--model", str(mini_model_dir))
     assert p.returncode == 4, p.stderr.decode()
     assert len((tmp_path / "o.jsonl").read_text("utf-8").splitlines()) == 10  # still every row written
-    p = run_cli("batch", str(inp), "-o", str(tmp_path / "o2.jsonl"), "-q", "--max-errors", "100%",
-                "--model", str(mini_model_dir))
+    p = invoke("batch", str(inp), "-o", str(tmp_path / "o2.jsonl"), "-q", "--max-errors", "100%",
+               "--model", str(mini_model_dir))
     assert p.returncode == 0
 
 
@@ -296,8 +297,8 @@ def test_tsv_output_is_tab_separated_and_ids_keep_their_sign(tmp_path, mini_mode
     inp = tmp_path / "in.csv"
     inp.write_text("id,text\n+8613800000000,你好\n-1,=HYPERLINK(\"x\")\n", "utf-8")
     out = tmp_path / "o.tsv"
-    p = run_cli("batch", str(inp), "-o", str(out), "--id-column", "id", "--keep-text", "-q",
-                "--model", str(mini_model_dir))
+    p = invoke("batch", str(inp), "-o", str(out), "--id-column", "id", "--keep-text", "-q",
+               "--model", str(mini_model_dir))
     assert p.returncode == 0, p.stderr.decode()
     rows = list(csv.reader(out.read_text("utf-8-sig").splitlines(), delimiter="\t"))
     assert rows[0][0] == "id" and len(rows) == 3
@@ -309,8 +310,8 @@ def test_sender_and_time_columns_are_carried_into_csv_output(tmp_path):
     src = tmp_path / "in.csv"
     src.write_text("号码,时间,内容\r\n10690001,2026-11-30 08:00,您的快递已到驿站\r\n138,坏时间,在吗\r\n", "utf-8")
     out, summary = tmp_path / "out.csv", tmp_path / "s.json"
-    p = run_cli("batch", str(src), "--sender-column", "号码", "--time-column", "时间", "--period", "day",
-                "-o", str(out), "--summary", str(summary), "-q")
+    p = invoke("batch", str(src), "--sender-column", "号码", "--time-column", "时间", "--period", "day",
+               "-o", str(out), "--summary", str(summary), "-q")
     assert p.returncode == 0, p.stderr.decode()
     rows = list(csv.reader(out.read_text("utf-8-sig").splitlines()))
     assert rows[0][:3] == ["id", "sender", "time"] and rows[1][1:3] == ["10690001", "2026-11-30 08:00"]
@@ -321,17 +322,17 @@ def test_sender_and_time_columns_are_carried_into_csv_output(tmp_path):
 def test_time_column_on_plain_text_is_refused(tmp_path):
     src = tmp_path / "in.txt"
     src.write_text("在吗\n", "utf-8")
-    p = run_cli("batch", str(src), "--time-column", "时间", "-o", str(tmp_path / "o.jsonl"))
+    p = invoke("batch", str(src), "--time-column", "时间", "-o", str(tmp_path / "o.jsonl"))
     assert p.returncode == 1 and "没有列" in p.stderr.decode()
-    p = run_cli("batch", str(src), "--period", "day", "-o", str(tmp_path / "o.jsonl"))
+    p = invoke("batch", str(src), "--period", "day", "-o", str(tmp_path / "o.jsonl"))
     assert p.returncode == 2
 
 
 def test_a_full_disk_is_said_in_chinese_not_as_an_internal_error(tmp_path, mini_model_dir):
     src = tmp_path / "in.txt"
     src.write_text("在吗\n", encoding="utf-8")
-    p = run_cli("batch", str(src), "-o", str(tmp_path / "o.jsonl"), "--summary", "/dev/full",
-                "--model", str(mini_model_dir), "-q")
+    p = invoke("batch", str(src), "-o", str(tmp_path / "o.jsonl"), "--summary", "/dev/full",
+               "--model", str(mini_model_dir), "-q")
     err = p.stderr.decode()
     assert p.returncode == 1 and "磁盘空间不足" in err and "/dev/full" in err
     assert "内部错误" not in err and "Traceback" not in err

@@ -12,7 +12,7 @@ from fraudwarn.batch import writers
 from fraudwarn.batch.run import BatchOptions, run_batch
 from fraudwarn.errors import InputError
 from fraudwarn.sources import NULL_TEXT, Source
-from tests.conftest import run_cli
+from tests.conftest import invoke
 
 
 def _jsonl(path):
@@ -102,8 +102,8 @@ def test_parquet_in_and_out_equals_jsonl_output(tmp_path, mini_model_dir):
     a, b = tmp_path / "a.jsonl", tmp_path / "b.parquet"
     common = ["batch", str(src), "--id-column", "msg_id", "--model", str(mini_model_dir), "-q",
               "--chunk-size", "4", "--max-errors", "100%"]
-    assert run_cli(*common, "-o", str(a)).returncode == 0
-    p = run_cli(*common, "-o", str(b), "-j", "2", "--keep-text")
+    assert invoke(*common, "-o", str(a)).returncode == 0
+    p = invoke(*common, "-o", str(b), "-j", "2", "--keep-text")
     assert p.returncode == 0, p.stderr.decode()
     table = pq.read_table(b)
     assert table.schema == writers.arrow_schema(keep_text=True)
@@ -131,11 +131,11 @@ def test_a_folder_of_part_files_reads_as_one_table(tmp_path, mini_model_dir):
 def test_parquet_output_refuses_resume_and_a_broken_input_is_named(tmp_path, mini_model_dir):
     src = tmp_path / "in.parquet"
     _parquet_input(src)
-    p = run_cli("batch", str(src), "-o", str(tmp_path / "o.parquet"), "--resume", "--model", str(mini_model_dir))
+    p = invoke("batch", str(src), "-o", str(tmp_path / "o.parquet"), "--resume", "--model", str(mini_model_dir))
     assert p.returncode == 1 and "不支持 --resume" in p.stderr.decode()
     bad = tmp_path / "bad.parquet"
     bad.write_bytes(b"not parquet at all")
-    p = run_cli("batch", str(bad), "-o", str(tmp_path / "o.jsonl"), "--model", str(mini_model_dir))
+    p = invoke("batch", str(bad), "-o", str(tmp_path / "o.jsonl"), "--model", str(mini_model_dir))
     err = p.stderr.decode()
     assert p.returncode == 1 and "不是有效的 Parquet 文件" in err and "Traceback" not in err
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANTED = {"wechat": "fl_kefu_2026", "phone": "17012345678", "url": "task-fanli.top"}
@@ -57,8 +57,8 @@ def _corpus_normals():
 
 def test_batch_leads_trends_and_notice(planted_dump, tmp_path):
     scored, summary = tmp_path / "scored.jsonl", tmp_path / "week.json"
-    p = run_cli("batch", str(planted_dump), "--text-column", "短信内容", "--sender-column", "发送方",
-                "--time-column", "发送时间", "--keep-text", "-o", str(scored), "--summary", str(summary), "-q")
+    p = invoke("batch", str(planted_dump), "--text-column", "短信内容", "--sender-column", "发送方",
+               "--time-column", "发送时间", "--keep-text", "-o", str(scored), "--summary", str(summary), "-q")
     assert p.returncode == 0, p.stderr.decode()
     first = json.loads(scored.read_text("utf-8").splitlines()[0])
     assert {"sender", "time"} <= first.keys()
@@ -66,7 +66,7 @@ def test_batch_leads_trends_and_notice(planted_dump, tmp_path):
     assert s["period"] == "week" and set(s["by_period"]) == {"2026-W48", "2026-W49"} and s["time_unparsed"] == 0
 
     leads_json = tmp_path / "leads.json"
-    p = run_cli("leads", str(scored), "-o", str(leads_json))
+    p = invoke("leads", str(scored), "-o", str(leads_json))
     assert p.returncode == 0, p.stderr.decode()
     leads = json.loads(leads_json.read_text("utf-8"))
     assert {(x["kind"], x["value"]) for x in leads[:3]} == set(PLANTED.items())
@@ -78,14 +78,14 @@ def test_batch_leads_trends_and_notice(planted_dump, tmp_path):
     assert all(x["first_seen"] and x["last_seen"] for x in leads[:3])
 
     csv_out = tmp_path / "leads.csv"
-    assert run_cli("leads", str(scored), "-o", str(csv_out)).returncode == 0
+    assert invoke("leads", str(scored), "-o", str(csv_out)).returncode == 0
     assert csv_out.read_text("utf-8").startswith("\ufeff类型,线索,消息数")
-    p = run_cli("leads", str(scored), "--format", "12321")
+    p = invoke("leads", str(scored), "--format", "12321")
     lines = p.stdout.decode().splitlines()
     assert lines[0].startswith("17012345678*") and all("*" in x for x in lines)
 
     png = tmp_path / "trend.png"
-    p = run_cli("trends", str(summary), "--png", str(png), "--json")
+    p = invoke("trends", str(summary), "--png", str(png), "--json")
     assert p.returncode == 0, p.stderr.decode()
     t = json.loads(p.stdout)
     assert (t["current"], t["previous"]) == ("2026-W49", "2026-W48")
@@ -93,14 +93,14 @@ def test_batch_leads_trends_and_notice(planted_dump, tmp_path):
     rising = [x for x in t["types"] if x["current"] > x["previous"]]
     assert rising, t
 
-    p = run_cli("warn", "--from-summary", str(summary), "--date", "2026-12-01")
+    p = invoke("warn", "--from-summary", str(summary), "--date", "2026-12-01")
     assert p.returncode == 0, p.stderr.decode()
     assert "本周" in p.stdout.decode() and "较上周" in p.stdout.decode()
 
 
 def test_leads_scores_a_raw_dump_first(planted_dump):
-    p = run_cli("leads", str(planted_dump), "--text-column", "短信内容", "--sender-column", "发送方", "--json",
-                "--top", "3")
+    p = invoke("leads", str(planted_dump), "--text-column", "短信内容", "--sender-column", "发送方", "--json",
+               "--top", "3")
     assert p.returncode == 0, p.stderr.decode()
     assert {(x["kind"], x["value"]) for x in json.loads(p.stdout)} == set(PLANTED.items())
     assert "先逐条检测" in p.stderr.decode()
@@ -109,5 +109,5 @@ def test_leads_scores_a_raw_dump_first(planted_dump):
 def test_trends_without_times_says_what_to_do(tmp_path):
     s = tmp_path / "s.json"
     s.write_text(json.dumps({"by_category_role": {}}), "utf-8")
-    p = run_cli("trends", str(s))
+    p = invoke("trends", str(s))
     assert p.returncode == 1 and "--time-column" in p.stderr.decode() and "Traceback" not in p.stderr.decode()

@@ -4,20 +4,11 @@ import pytest
 from click.testing import CliRunner
 
 from fraudwarn.cli.main import main
-from tests.conftest import RESULT_FIELDS, run_cli
-
-
-def test_classify_argument_human_output(mini_model_dir):
-    p = run_cli("classify", "--model", str(mini_model_dir), "这里是公安局，你涉嫌洗钱，请转入安全账户")
-    assert p.returncode == 0, p.stderr.decode()
-    out = p.stdout.decode()
-    for label in ("类型：", "性质：", "风险：", "前三：", "依据："):
-        assert label in out
-    assert "\x1b[" not in out  # no colour when stdout is not a terminal
+from tests.conftest import RESULT_FIELDS, invoke
 
 
 def test_classify_json_one_object_per_message(mini_model_dir):
-    p = run_cli("classify", "--json", "--model", str(mini_model_dir), "妈我到家了", "先交解冻费才能放款")
+    p = invoke("classify", "--json", "--model", str(mini_model_dir), "妈我到家了", "先交解冻费才能放款")
     assert p.returncode == 0, p.stderr.decode()
     rows = [json.loads(line) for line in p.stdout.decode().splitlines()]
     assert len(rows) == 2
@@ -28,13 +19,13 @@ def test_classify_json_one_object_per_message(mini_model_dir):
 
 def test_classify_reads_stdin_lines(mini_model_dir):
     data = "妈我到家了\n\n先交解冻费才能放款\n".encode()
-    p = run_cli("classify", "--json", "--model", str(mini_model_dir), input=data)
+    p = invoke("classify", "--json", "--model", str(mini_model_dir), input=data)
     assert p.returncode == 0
     assert len(p.stdout.decode().splitlines()) == 2
 
 
 def test_classify_reads_gbk_stdin(mini_model_dir):
-    p = run_cli(
+    p = invoke(
         "classify", "--json", "--model", str(mini_model_dir), "-", input="先交解冻费才能放款\n".encode("gbk")
     )
     assert p.returncode == 0
@@ -57,7 +48,7 @@ def test_classify_reads_gbk_stdin(mini_model_dir):
 def test_classify_errors_have_codes_and_no_traceback(mini_model_dir, args, stdin, code, message):
     if "--model" not in args and args[0] == "classify" and "--bogus" not in args and "--threshold" not in args:
         args = [*args, "--model", str(mini_model_dir)]
-    p = run_cli(*args, input=stdin or b"")
+    p = invoke(*args, input=stdin or b"")
     assert p.returncode == code
     err = p.stderr.decode()
     assert message in err
@@ -65,7 +56,7 @@ def test_classify_errors_have_codes_and_no_traceback(mini_model_dir, args, stdin
 
 
 def test_classify_refuses_over_one_megabyte(mini_model_dir):
-    p = run_cli("classify", "--model", str(mini_model_dir), input=("诈" * 400_000).encode())
+    p = invoke("classify", "--model", str(mini_model_dir), input=("诈" * 400_000).encode())
     assert p.returncode == 1
     assert "1 MB" in p.stderr.decode() and "Traceback" not in p.stderr.decode()
 
@@ -105,18 +96,70 @@ def test_classify_stdin_reads_like_batch(mini_model_dir):
     import json as _json
 
     # GBK, gzip, a U+2028 inside a line (not a line break), and "-" among arguments
-    p = run_cli("classify", "--json", "--model", str(mini_model_dir),
-                input="先交解冻费才能放款\n到家没\n".encode("gbk"))
+    p = invoke("classify", "--json", "--model", str(mini_model_dir),
+               input="先交解冻费才能放款\n到家没\n".encode("gbk"))
     assert p.returncode == 0 and [(_json.loads(x)["text"]) for x in p.stdout.decode().splitlines()] == [
         "先交解冻费才能放款", "到家没"]
-    p = run_cli("classify", "--json", "--model", str(mini_model_dir), input=gzip.compress("刷单日结\n".encode()))
+    p = invoke("classify", "--json", "--model", str(mini_model_dir), input=gzip.compress("刷单日结\n".encode()))
     assert p.returncode == 0 and _json.loads(p.stdout)["text"] == "刷单日结"
-    p = run_cli("classify", "你好", "-", "--json", "--model", str(mini_model_dir),
-                input="第一\u2028仍是第一\n".encode())
+    p = invoke("classify", "你好", "-", "--json", "--model", str(mini_model_dir),
+               input="第一\u2028仍是第一\n".encode())
     texts = [_json.loads(x)["text"] for x in p.stdout.decode().split("\n") if x]  # not splitlines: U+2028
     assert texts == ["你好", "第一\u2028仍是第一"]
 
 
 def test_an_empty_argument_is_named_by_position(mini_model_dir):
-    p = run_cli("classify", "你好", "", "--model", str(mini_model_dir))
+    p = invoke("classify", "你好", "", "--model", str(mini_model_dir))
     assert p.returncode == 1 and "第 2 条输入为空" in p.stderr.decode()
+
+
+def test_invoke_fails_the_test_when_the_command_crashes(monkeypatch):
+    """The in-process helper never lets a crash pass for an exit code."""
+    import fraudwarn.notices.render
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(fraudwarn.notices.render, "render", boom)
+    p = invoke("warn", "刷单返利")  # the user's view: a Chinese one-liner and exit 1
+    assert p.returncode == 1 and "内部错误：RuntimeError: boom" in p.stderr.decode()
+    with pytest.raises(pytest.fail.Exception, match="raised instead of exiting"):
+        invoke("warn", "刷单返利", env={"FRAUDWARN_DEBUG": "1"})  # the exception escapes main
+
+
+def test_a_command_shows_warnings_in_chinese_and_puts_the_display_back(monkeypatch):
+    import warnings
+
+    import fraudwarn.notices.render
+
+    real = fraudwarn.notices.render.render
+
+    def warning_render(*args, **kwargs):
+        warnings.warn("测试用的警告", UserWarning, stacklevel=1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fraudwarn.notices.render, "render", warning_render)
+    before = warnings.showwarning
+    res = CliRunner().invoke(main, ["warn", "刷单返利"])
+    assert res.exit_code == 0, res.stderr
+    assert "警告：测试用的警告" in res.stderr
+    assert warnings.showwarning is before
+
+
+def test_finish_run_writes_the_summary_and_spends_the_error_budget(tmp_path, capsys):
+    """The shared end of batch and spark: --summary JSON, the human summary, FW103 and exit 4."""
+    from fraudwarn.cli.common import finish_run
+
+    summary = {"rows_in": 10, "rows_out": 10, "ok": 6, "empty": 0, "errors": 4, "fraud": 1,
+               "elapsed_seconds": 0.5, "rows_per_second": 20.0, "by_category": {}, "by_role": {},
+               "encoding": "utf-8", "encoding_confidence": 1.0, "encoding_reason": "BOM", "output": "o.jsonl"}
+    path = tmp_path / "s.json"
+    finish_run(summary, summary_path=path, quiet=False, max_errors="40%", hint="请检查文本列（--text-column）。")
+    assert json.loads(path.read_text("utf-8")) == summary
+    assert "输入 10 条" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        finish_run(summary, summary_path=None, quiet=True, max_errors="3", hint="请检查文本列（--text-column）。")
+    assert e.value.code == 4
+    err = capsys.readouterr().err
+    assert err == ("错误 FW103：4 条记录无法处理，超过 --max-errors 允许的 3 条；"
+                   "结果已写出，但请检查文本列（--text-column）。\n")

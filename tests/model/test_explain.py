@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 import fraudwarn
 from fraudwarn.model.explain import term_spans
-from tests.conftest import run_cli
+from tests.conftest import invoke
 
 
 def test_term_spans_ignore_width_case_spacing_and_script():
@@ -32,7 +32,7 @@ def test_explanation_spans_always_lie_inside_the_text(mini_model, text):
 
 def test_explain_cli_json(mini_model_dir):
     text = "这里是公安局，你涉嫌洗钱，请转入安全账户"
-    p = run_cli("explain", "--json", "--model", str(mini_model_dir), text)
+    p = invoke("explain", "--json", "--model", str(mini_model_dir), text)
     assert p.returncode == 0
     d = json.loads(p.stdout)
     assert d["evidence"] and all(len(sp) == 2 for e in d["evidence"] for sp in e["spans"])
@@ -41,6 +41,6 @@ def test_explain_cli_json(mini_model_dir):
 
 
 def test_explain_cli_human(mini_model_dir):
-    p = run_cli("explain", "--model", str(mini_model_dir), "先交解冻费才能放款")
+    p = invoke("explain", "--model", str(mini_model_dir), "先交解冻费才能放款")
     assert p.returncode == 0
     assert "推动判定的词语" in p.stdout.decode()

@@ -11,7 +11,7 @@ from fraudwarn.categories import get_category
 from fraudwarn.errors import InputError
 from fraudwarn.notices.cases import STORY_MAX, case_notice
 from fraudwarn.text.indicators import extract_indicators
-from tests.conftest import run_cli
+from tests.conftest import invoke
 
 DATE = dt.date(2026, 11, 22)
 CROSS = Path(__file__).resolve().parents[2] / "data" / "eval" / "crosswriter_v2.jsonl"
@@ -81,12 +81,12 @@ def test_cli_from_case(tmp_path):
     case = tmp_path / "case.txt"
     case.write_text("事主张伟报警称，其在闲鱼购买二手手机，按卖家要求私下转账3500元至银行卡6222021234567890123，"
                     "之后卖家失联。", "utf-8")
-    p = run_cli("warn", "--from-case", str(case), "--region", "城南街道", "--date", "2026-11-22")
+    p = invoke("warn", "--from-case", str(case), "--region", "城南街道", "--date", "2026-11-22")
     assert p.returncode == 0, p.stderr
     out = p.stdout.decode()
     assert "以案说法" in out and "张某" in out and "6222021234567890123" not in out
     assert "已匿名化" in p.stderr.decode()
-    p = run_cli("warn", "--from-case", str(case), "--channel", "sms")
+    p = invoke("warn", "--from-case", str(case), "--channel", "sms")
     assert p.returncode == 1 and "只支持渠道" in p.stderr.decode()
-    p = run_cli("warn", "刷单返利", "--type", "虚假购物")
+    p = invoke("warn", "刷单返利", "--type", "虚假购物")
     assert p.returncode == 2

@@ -20,7 +20,7 @@ from fraudwarn.notices.render import (
     render,
     sanitize,
 )
-from tests.conftest import run_cli
+from tests.conftest import invoke
 
 DATE = dt.date(2026, 11, 22)
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -119,19 +119,19 @@ def test_normal_and_unknown_types_are_refused():
 
 
 def test_cli_warn_sms_and_from_summary(tmp_path):
-    p = run_cli("warn", "兼职刷单", "--channel", "sms", "--date", "2026-11-22")
+    p = invoke("warn", "兼职刷单", "--channel", "sms", "--date", "2026-11-22")
     assert p.returncode == 0
     assert len(p.stdout.decode().strip()) <= SMS_MAX
     s = tmp_path / "s.json"
     s.write_text('{"by_category_role": {"杀猪盘": {"诈骗信息": 3}, "正常": {"—": 10}}}', "utf-8")
-    p = run_cli("warn", "--from-summary", str(s), "--date", "2026-11-22")
+    p = invoke("warn", "--from-summary", str(s), "--date", "2026-11-22")
     assert p.returncode == 0 and "杀猪盘" in p.stdout.decode()
 
 
 def test_cli_warn_usage_errors():
-    p = run_cli("warn")
+    p = invoke("warn")
     assert p.returncode == 2
-    p = run_cli("warn", "中奖诈骗")
+    p = invoke("warn", "中奖诈骗")
     assert p.returncode == 2 and "未知的诈骗类型" in p.stderr.decode()
 
 

@@ -78,12 +78,12 @@ def parity_input(tmp_path_factory):
 @pytest.fixture(scope="session")
 def batch_rows(parity_input, tmp_path_factory):
     """``fraudwarn batch`` on the parity input (the command line, two processes) and its summary."""
-    from tests.conftest import run_cli
+    from tests.conftest import invoke
 
     d = tmp_path_factory.mktemp("batch")
     out, summary = d / "b.jsonl", d / "s.json"
-    p = run_cli("batch", str(parity_input), "-o", str(out), "--id-column", "id", "-j", "2", "-q",
-                "--summary", str(summary))
+    p = invoke("batch", str(parity_input), "-o", str(out), "--id-column", "id", "-j", "2", "-q",
+               "--summary", str(summary))
     assert p.returncode == 0, p.stderr.decode()
     rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     return rows, json.loads(summary.read_text("utf-8"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import fraudwarn.cli.spark as spark_cli
 from fraudwarn.batch.writers import FIELDS
-from tests.conftest import run_cli
+from tests.conftest import invoke, run_cli
 from tests.spark.test_spark import SUMMARY_COUNTS
 
 
@@ -23,6 +23,8 @@ def test_fraudwarn_spark_writes_parquet_that_batch_reads_and_a_summary_warn_take
                                                                                   batch_rows):
     expected, batch_summary = batch_rows
     out, summary = tmp_path / "scored.parquet", tmp_path / "week.json"
+    # the spark command in its own process: in this one it would take over the tests' SparkSession
+    # (getOrCreate), ignoring --master, and leave its own settings behind for the other Spark tests
     p = run_cli("spark", str(parity_input), str(out), "--id-column", "id", "--time-column", "ts", "--keep-text",
                 "--master", "local[2]", "--batch-size", "500", "--summary", str(summary), "--max-errors", "100%")
     err = p.stderr.decode()
@@ -33,18 +35,18 @@ def test_fraudwarn_spark_writes_parquet_that_batch_reads_and_a_summary_warn_take
     s = json.loads(summary.read_text("utf-8"))
     assert set(batch_summary) <= set(s)  # the same shape as batch --summary
     assert {k: s[k] for k in SUMMARY_COUNTS} == {k: batch_summary[k] for k in SUMMARY_COUNTS}
-    w = run_cli("warn", "--from-summary", str(summary), "--channel", "notice")
+    w = invoke("warn", "--from-summary", str(summary), "--channel", "notice")
     assert w.returncode == 0 and "96110" in w.stdout.decode(), w.stderr.decode()
 
     # one machine reads Spark's part files: the kept text scores again to the very same rows
     again = tmp_path / "again.jsonl"
-    p = run_cli("batch", str(out), "-o", str(again), "--text-column", "text", "--id-column", "id", "-q",
-                "--max-errors", "100%")
+    p = invoke("batch", str(out), "-o", str(again), "--text-column", "text", "--id-column", "id", "-q",
+               "--max-errors", "100%")
     assert p.returncode == 0, p.stderr.decode()
     assert sorted(_jsonl(again), key=lambda r: r["id"]) == expected
 
     # an existing output is refused before Spark starts
-    p = run_cli("spark", str(parity_input), str(out))
+    p = invoke("spark", str(parity_input), str(out))
     assert p.returncode == 1 and "已存在" in p.stderr.decode()
 
 

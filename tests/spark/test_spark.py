@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from fraudwarn.batch.writers import FIELDS
 from fraudwarn.sources import NULL_TEXT
 from fraudwarn.spark import OUTPUT_COLUMNS, load_counts, score_dataframe, summarise
-from tests.conftest import run_cli
+from tests.conftest import invoke
 from tests.spark.conftest import TWO_MB
 
 SUMMARY_COUNTS = ("rows_in", "rows_out", "ok", "empty", "errors", "fraud", "by_category", "by_role",
@@ -108,7 +108,7 @@ def test_csv_output_flattens_like_batch_csv(spark, parity_input, tmp_path, batch
         with open(part, encoding="utf-8", newline="") as f:
             for r in csv.DictReader(f):
                 got[r["id"]] = r
-    p = run_cli("batch", str(parity_input), "-o", str(tmp_path / "b.csv"), "--id-column", "id", "-q", "-j", "2")
+    p = invoke("batch", str(parity_input), "-o", str(tmp_path / "b.csv"), "--id-column", "id", "-q", "-j", "2")
     assert p.returncode == 0, p.stderr.decode()
     with open(tmp_path / "b.csv", encoding="utf-8-sig", newline="") as f:
         expected = list(csv.DictReader(f))

@@ -8,7 +8,7 @@ from fraudwarn.training.evaluate import (
     read_labelled,
     role_metrics,
 )
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, invoke
 
 
 def test_category_metrics_on_a_small_table():
@@ -44,7 +44,7 @@ def test_read_labelled_accepts_aliases_in_csv(tmp_path):
 
 
 def test_evaluate_cli_json(mini_model_dir):
-    p = run_cli("evaluate", str(FIXTURES / "mini_corpus.jsonl"), "--json", "--model", str(mini_model_dir))
+    p = invoke("evaluate", str(FIXTURES / "mini_corpus.jsonl"), "--json", "--model", str(mini_model_dir))
     assert p.returncode == 0, p.stderr.decode()
     d = json.loads(p.stdout)
     assert {"accuracy", "macro_f1", "per_class", "fraud_recall", "normal_fpr", "confusion", "ece"} <= set(
@@ -54,24 +54,24 @@ def test_evaluate_cli_json(mini_model_dir):
 
 
 def test_evaluate_needs_data_or_cv():
-    p = run_cli("evaluate")
+    p = invoke("evaluate")
     assert p.returncode == 2
 
 
 def test_evaluate_reads_gbk_csv_and_lists_every_invalid_row(tmp_path):
     """Labelled files go through the batch readers: GBK decodes; all bad rows are named, or skipped."""
-    from tests.conftest import run_cli
+    from tests.conftest import invoke
 
     src = tmp_path / "labelled.csv"
     src.write_bytes(
         "text,label,role\r\n先交解冻费才能放款,网络贷款,诈骗信息\r\n在吗,正常,\r\n你好,不存在的类,\r\n"
         "兼职刷单日结,刷单返利,乱写\r\n".encode("gbk")
     )
-    p = run_cli("evaluate", str(src))
+    p = invoke("evaluate", str(src))
     err = p.stderr.decode()
     assert p.returncode == 1 and "有 2 行无法使用" in err and "第 3 行" in err and "第 4 行" in err
     assert "Traceback" not in err
-    p = run_cli("evaluate", str(src), "--skip-invalid", "--json")
+    p = invoke("evaluate", str(src), "--skip-invalid", "--json")
     assert p.returncode == 0, p.stderr.decode()
     assert "已跳过 2 行" in p.stderr.decode()
     import json
