@@ -93,7 +93,7 @@ def _find_apps(text: str) -> list[tuple[int, int]]:
     cands = []
     for end, n in _app_automaton().iter(text.translate(_ASCII_LOWER)):
         start, stop = end - n + 1, end + 1
-        if start > 0 and _is_ascii_letter(text[start - 1]) or stop < len(text) and _is_ascii_letter(text[stop]):
+        if (start > 0 and _is_ascii_letter(text[start - 1])) or (stop < len(text) and _is_ascii_letter(text[stop])):
             continue
         cands.append((start, stop))
     cands.sort(key=lambda se: (se[0], -se[1]))
