@@ -9,6 +9,7 @@ reader never sees a half-written output under its final name.
 
 from __future__ import annotations
 
+import functools
 import gc
 import io
 import json
@@ -235,7 +236,34 @@ _EMPTY_CORE: dict[str, Any] = {
 
 
 def _score_chunk(args: tuple[list[InputRecord], BatchOptions]) -> list[dict[str, Any]]:
-    return score_records(*args)
+    rows = score_records(*args)
+    _release_memory()
+    return rows
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def _release_memory() -> None:
+    """Give the chunk's freed heap back to the system (about 25 MB per worker with glibc).
+
+    A chunk's arrays and rows are freed when it is done, but glibc keeps the freed heap
+    for reuse: without this, each worker holds the high-water mark of every chunk it ever
+    scored, and the tree's memory is counted at that mark.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 # -- writing (formats live in batch/writers.py; these two serve callers that need bytes) --------
@@ -464,6 +492,8 @@ def run_batch(
                 done += len(rows)
                 written = f.tell()
                 summary.add(rows)
+                del rows[:]  # the parent holds no chunk past its commit
+                _release_memory()
                 _write_json_atomic(
                     state_path,
                     {
