@@ -6,12 +6,16 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The model's lookup-key cache (fraudwarn.model.keycache) goes to a folder of this run, inherited by
+# every command the tests start: tests never read or write the user's own cache.
+os.environ.setdefault("FRAUDWARN_CACHE_DIR", tempfile.mkdtemp(prefix="fraudwarn-test-cache-"))
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -647,4 +647,4 @@ def _warm_up() -> None:
     if _MODEL is not None:
         _MODEL.score(["預熱 刷单 加微信 abc123 <url>"] * 64)  # normalisation, flags, words, both blocks, scipy
         _MODEL.features._char_keys()
-        _ = _MODEL.features.word_hashes
+        _ = _MODEL.features.word_keys

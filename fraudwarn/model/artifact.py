@@ -194,4 +194,7 @@ def load(directory: str | Path | None = None) -> FraudModel:
             stacklevel=2,
         )
     model.manifest = manifest
+    from fraudwarn.model import keycache
+
+    keycache.attach(model.features, manifest.get("model_sha256"))  # the lookup keys, kept between runs
     return model

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cached_property, lru_cache
 from math import log, sqrt
 from typing import Any
@@ -74,6 +74,17 @@ class FeatureSpace:
         self.flag_offset = self.char_offset + len(self._char)
         self.n_features = self.flag_offset + len(self.flag_ids)
         self._sorted_char: tuple[np.ndarray, np.ndarray] | None = None
+        #: Sorted lookup keys given from outside (:mod:`fraudwarn.model.keycache`), else built on first use.
+        self._derived: dict[str, Any] | None = None
+
+    def lookup_keys(self) -> dict[str, Any]:
+        """The sorted keys batches look terms up with (built if needed): what the key cache stores."""
+        return {"word": self.word_keys, "char": self._char_keys(), "max_word_len": self.max_word_len}
+
+    def use_lookup_keys(self, derived: dict[str, Any]) -> None:
+        """Take keys from :meth:`lookup_keys` of an identical feature space (a cache) instead of building them."""
+        self._derived = derived
+        self.__dict__["max_word_len"] = int(derived["max_word_len"])
 
     @cached_property
     def word_terms(self) -> list[str]:
@@ -94,19 +105,30 @@ class FeatureSpace:
         return dict(zip(self.word_terms, range(len(self.word_terms))))
 
     @cached_property
-    def word_hashes(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The word vocabulary as sorted 64-bit keys (:func:`_str_keys`) and their columns, for batches.
+    def word_keys(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The word vocabulary as sorted 64-bit keys (:func:`_poly_keys`) and their columns, for batches.
 
-        None when two terms share a key, and batches then take the dict.
+        Read straight off the packed vocabulary. None when two terms share a key, and batches then
+        take the dict. Deterministic (unlike ``hash()``), so :mod:`fraudwarn.model.keycache` can
+        keep them between runs.
         """
-        terms = self._word.terms() if "word_terms" not in self.__dict__ else self.word_terms  # transient
-        h = _str_keys(terms, len(terms))
-        del terms
+        if self._derived is not None:
+            return self._derived["word"]
+        cps, lens = self._word.codepoints()
+        self.__dict__.setdefault("max_word_len", int(lens.max()) if len(lens) else 0)
+        h = _poly_keys(cps, lens)
         order = np.argsort(h, kind="stable")
         hs = h[order]
         if len(hs) > 1 and bool((hs[1:] == hs[:-1]).any()):
             return None
         return hs, order.astype(np.int64)
+
+    @cached_property
+    def max_word_len(self) -> int:
+        """The longest vocabulary term: a longer gram cannot be a term, and is never looked up."""
+        if not len(self._word):
+            return 0
+        return int(self._word.codepoints()[1].max())
 
     @cached_property
     def char_vocab(self) -> dict[str, int]:
@@ -181,8 +203,8 @@ class FeatureSpace:
 
     def _word_block(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sublinear tf x idf of word unigrams and bigrams for many texts: (text, column, value)."""
-        table = self.word_hashes
-        if table is None:  # a hash collision in the vocabulary: the exact per-text path
+        table = self.word_keys
+        if table is None:  # a key collision in the vocabulary: the exact per-text path
             t_, c_, v_ = [], [], []
             for t, text in enumerate(texts):
                 c1, v1 = _block(word_analyzer(text), self.word_vocab, self.word_idf, 0)
@@ -192,16 +214,21 @@ class FeatureSpace:
             return np.asarray(t_, dtype=np.int64), np.asarray(c_, dtype=np.int64), np.asarray(v_, dtype=np.float64)
         hs, columns = table
         grams = [word_analyzer(text) for text in texts]
-        lens = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
-        keys = _str_keys(itertools.chain.from_iterable(grams), int(lens.sum()))
-        tid = np.repeat(np.arange(len(texts)), lens)
-        return _tfidf(tid, keys, hs, columns, self.word_idf, len(texts), len(self._word))
+        counts = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        flat = list(itertools.chain.from_iterable(grams))
+        glens = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
+        keys = _poly_keys(_codepoints("".join(flat)), glens)
+        tid = np.repeat(np.arange(len(texts)), counts)
+        short = glens <= self.max_word_len  # longer grams are no term; this also bounds what a key must tell apart
+        return _tfidf(tid[short], keys[short], hs, columns, self.word_idf, len(texts), len(self._word))
 
     def _char_keys(self) -> tuple[np.ndarray, np.ndarray]:
         """The character vocabulary as sorted uint64 keys (see :func:`_gram_keys`) and their columns.
 
         Read straight off the packed vocabulary, without making a Python string per term.
         """
+        if self._sorted_char is None and self._derived is not None:
+            self._sorted_char = self._derived["char"]
         if self._sorted_char is None:
             cps, lens = self._char.codepoints()
             keys = _term_keys(cps, lens)
@@ -356,20 +383,43 @@ def _tfidf(
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_BASE = 0x100000001B3  # odd, so invertible modulo 2**64
+_BASE_INV = pow(_BASE, -1, 1 << 64)
+#: Bump when :func:`_poly_keys` changes: cached keys of another scheme are not reused.
+KEY_SCHEME = 1
 
 
-def _str_keys(strings: Iterable[str], count: int) -> np.ndarray:
-    """A 64-bit key per string: Python's ``hash()`` mixed with the length in code points.
+def _powers(base: int, n: int) -> np.ndarray:
+    """base**0 .. base**(n-1) modulo 2**64."""
+    out = np.full(n, np.uint64(base), dtype=np.uint64)
+    if n:
+        out[0] = np.uint64(1)
+    with np.errstate(over="ignore"):
+        return np.cumprod(out, dtype=np.uint64)
 
-    ``hash()`` alone is not enough: CPython hashes a string's internal bytes, so "fk" (two
-    one-byte characters) and "武" (one two-byte character, U+6B66) have the same hash. Equal
-    length in code points and equal bytes mean equal strings, so the mix only collides by
-    64-bit chance. The hash is fixed per interpreter (forked workers share it).
+
+def _poly_keys(cps: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """A 64-bit key per string, from all strings' code points (+1, concatenated) and their lengths.
+
+    A polynomial hash modulo 2**64 (sum of c_i * B**i over each string), read off one running sum
+    of the whole array, then mixed with the length: O(total characters) in numpy, the same for the
+    vocabulary and for a batch's grams. Deterministic, unlike ``hash()`` (whose seed changes with
+    every process, and which CPython computes over a string's internal bytes, so "fk" and "武"
+    share one). Only grams no longer than the longest term are looked up, which keeps the known
+    long-string collisions of hashes modulo 2**64 out of reach.
     """
-    strings = list(strings) if not isinstance(strings, list) else strings
-    h = np.fromiter(map(hash, strings), dtype=np.int64, count=count).view(np.uint64)
-    n = np.fromiter(map(len, strings), dtype=np.int64, count=count).astype(np.uint64)
-    return (h ^ (n * _GOLDEN)).view(np.int64)
+    n = len(cps)
+    lens = np.asarray(lens, dtype=np.int64)
+    if not len(lens):
+        return np.zeros(0, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        run = np.zeros(n + 1, dtype=np.uint64)
+        np.cumsum(cps * _powers(_BASE, n), dtype=np.uint64, out=run[1:])
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+        raw = run[starts + lens] - run[starts]
+        inv = _powers(_BASE_INV, n + 1)
+        key = raw * inv[starts]
+        return (key ^ (lens.astype(np.uint64) * _GOLDEN)).view(np.int64)
 
 
 def _codepoints(s: str) -> np.ndarray:

@@ -133,17 +133,33 @@ def test_vectorised_batch_rows_equal_the_per_row_path(shipped_model, corpus_text
     p = prepare(texts)
     flags = [[h.flag.id for h in f] for f in p.flags]
     fs = shipped_model.features
-    assert fs.word_hashes is not None  # else the batch path silently takes the dict and this tests nothing
+    assert fs.word_keys is not None  # else the batch path silently takes the dict and this tests nothing
     a, b = fs._transform_rows(p.norm, flags), fs._transform_batch(p.norm, flags)
     assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
     assert np.abs(a.data - b.data).max() <= 1e-12
 
 
-def test_string_keys_separate_strings_that_share_a_python_hash():
-    """CPython hashes a string's internal bytes: "fk" and "武" (U+6B66) have the same ``hash()``."""
-    from fraudwarn.model.features import _str_keys
+def test_word_keys_separate_strings_python_hash_confuses():
+    """CPython hashes a string's internal bytes: "fk" and "武" (U+6B66) share one ``hash()``; our keys do not."""
+    import numpy as np
+
+    from fraudwarn.model.features import _codepoints, _poly_keys
 
     assert hash("fk") == hash("武")
-    words = ["fk", "武", "gq", "照", "le", "敬", "武武", "fkfk", "😀", "ab"]
-    keys = _str_keys(words, len(words))
+    words = ["fk", "武", "gq", "照", "le", "敬", "武武", "fkfk", "😀", "ab", "ba", "a b", "ab "]
+    keys = _poly_keys(_codepoints("".join(words)), np.array([len(w) for w in words]))
     assert len(set(keys.tolist())) == len(words)
+
+
+@given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=30))
+def test_word_keys_do_not_depend_on_neighbours(words):
+    """A string's key is the same alone and inside any batch (the running sum is re-based per string)."""
+    import numpy as np
+
+    from fraudwarn.model.features import _codepoints, _poly_keys
+
+    batch = _poly_keys(_codepoints("".join(words)), np.array([len(w) for w in words]))
+    alone = [int(_poly_keys(_codepoints(w), np.array([len(w)]))[0]) for w in words]
+    assert batch.tolist() == alone
+    distinct = {w: k for w, k in zip(words, alone)}
+    assert len(set(distinct.values())) == len(distinct)
