@@ -24,6 +24,7 @@ from typing import Any
 
 from fraudwarn.analysis.periods import parse_time
 from fraudwarn.errors import InputError
+from fraudwarn.optional import require
 
 #: Indicator kinds that are leads (money amounts and identity numbers are not: they name victims).
 LEAD_KINDS = ("url", "phone", "wechat", "qq", "bank_card", "email", "app")
@@ -140,10 +141,41 @@ def lead_value(kind: str, value: str) -> str | None:
 _SCORED = {"category", "is_fraud", "indicators"}
 
 
+_PARQUET = (".parquet", ".pq")
+
+
+def _parquet_files(p: Path) -> list[Path]:
+    """A Parquet file, or the part files of a folder Spark wrote."""
+    if p.is_dir():
+        return sorted(f for f in p.iterdir() if f.suffix.lower() in _PARQUET and not f.name.startswith((".", "_")))
+    return [p]
+
+
+def _read_parquet(p: Path) -> Iterator[dict[str, Any]]:
+    pq = require("pyarrow.parquet", "parquet", "读取 Parquet")
+    files = _parquet_files(p)
+    if not files:
+        raise InputError(f"{p} 里没有 Parquet 文件。")
+    first = True
+    for f in files:
+        try:
+            pf = pq.ParquetFile(f)
+        except OSError as e:
+            raise InputError(f"{f} 不是可读的 Parquet 文件：{e}。") from e
+        if first:
+            _check_scored(pf.schema_arrow.names, p)
+            first = False
+        for batch in pf.iter_batches(batch_size=10_000):
+            yield from batch.to_pylist()
+
+
 def read_scored(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Rows of a ``fraudwarn batch`` output (JSONL, or CSV/TSV with its header)."""
+    """Rows of a ``fraudwarn batch`` or ``fraudwarn spark`` output (JSONL, CSV/TSV with its header, Parquet)."""
     p = Path(path)
     name = p.name.lower()
+    if name.endswith(_PARQUET) or p.is_dir():
+        yield from _read_parquet(p)
+        return
     try:
         fh = open(p, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by the with below)
     except OSError as e:

@@ -12,7 +12,7 @@ from fraudwarn.cli.common import CONTEXT, EXIT_CODES_HELP
 
 
 @click.command(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
-@click.argument("scored", metavar="SCORED", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("scored", metavar="SCORED", type=click.Path(exists=True, dir_okay=True, path_type=Path))
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="写入文件：.json（对象列表）、.csv（分析用表格，可直接用 Excel/WPS 打开）或 .txt（配合 --format 12321）。",
@@ -39,7 +39,7 @@ def leads(
 ) -> None:
     """涉诈线索：把诈骗信息背后的网址域名、电话、微信/QQ、银行卡、应用按出现次数排序。
 
-    SCORED 是 fraudwarn batch 的输出（JSONL 或 CSV）；若给的是原始导出（TXT/CSV/JSONL），会先检测再统计。
+    SCORED 是 fraudwarn batch 或 fraudwarn spark 的输出（JSONL、CSV、Parquet 文件或 Spark 写出的 Parquet 目录）；若给的是原始导出（TXT/CSV/JSONL/Parquet），会先检测再统计。
     同一线索的不同写法会合并（全角、空格、+86、V信/薇 等），网址按注册域名合并；
     已知正规域名和服务号码（银行、运营商、平台、政务）不会列为线索。
 

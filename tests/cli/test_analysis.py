@@ -111,3 +111,26 @@ def test_trends_without_times_says_what_to_do(tmp_path):
     s.write_text(json.dumps({"by_category_role": {}}), "utf-8")
     p = invoke("trends", str(s))
     assert p.returncode == 1 and "--time-column" in p.stderr.decode() and "Traceback" not in p.stderr.decode()
+
+
+def test_leads_read_parquet_output_like_jsonl(planted_dump, tmp_path):
+    """Batch's and Spark's Parquet output (a file, or a folder of part files) gives the same leads as JSONL."""
+    import shutil
+
+    jsonl, parquet = tmp_path / "s.jsonl", tmp_path / "s.parquet"
+    for out in (jsonl, parquet):
+        p = invoke("batch", str(planted_dump), "--text-column", "短信内容", "--sender-column", "发送方",
+                   "-o", str(out), "-q")
+        assert p.returncode == 0, p.stderr.decode()
+    folder = tmp_path / "spark_out"
+    folder.mkdir()
+    shutil.copy(parquet, folder / "part-00000.parquet")
+    (folder / "_SUCCESS").write_text("")
+    results = []
+    for scored in (jsonl, parquet, folder):
+        p = invoke("leads", str(scored), "--json", "--top", "10")
+        assert p.returncode == 0, p.stderr.decode()
+        assert "先逐条检测" not in p.stderr.decode()  # read as scored output, not scored again
+        results.append(json.loads(p.stdout))
+    assert results[0] == results[1] == results[2]
+    assert {(x["kind"], x["value"]) for x in results[0][:3]} == set(PLANTED.items())
