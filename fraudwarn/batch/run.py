@@ -24,13 +24,16 @@ from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fraudwarn.batch.writers import FIELDS as CSV_FIELDS
 from fraudwarn.batch.writers import format_for_path, get_writer
 from fraudwarn.categories import NORMAL_ID, get_category, get_role
 from fraudwarn.errors import InputError
 from fraudwarn.sources import InputRecord, Source
+
+if TYPE_CHECKING:
+    from fraudwarn.model.classifier import FraudModel
 
 __all__ = ["CSV_FIELDS", "BatchOptions", "Summary", "run_batch", "score_records"]
 
@@ -412,9 +415,13 @@ def run_batch(
     jobs: int | None = None,
     resume: bool = False,
     model_dir: str | Path | None = None,
+    model: FraudModel | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Score every record of ``input_path`` into ``output_path``; return the summary."""
+    """Score every record of ``input_path`` into ``output_path``; return the summary.
+
+    ``model`` is a model already loaded from ``model_dir`` (a server scoring many jobs loads it once).
+    """
     global _MODEL
     options = options or BatchOptions(output_format=output_format_for(output_path, None))
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -431,7 +438,7 @@ def run_batch(
 
     from fraudwarn.predict import load_model
 
-    _MODEL = load_model(model_dir)
+    _MODEL = model if model is not None else load_model(model_dir)
     source = Source(
         input_path, fmt=input_format, encoding=encoding, text_column=text_column, id_column=id_column,
         sender_column=sender_column, time_column=time_column,

@@ -54,7 +54,7 @@ class Context:
         self.settings = settings
         self.model = load_model(settings.model_dir)  # once per process; fails fast on a bad model
         self.jobs = JobManager(model_dir=settings.model_dir, ttl_seconds=settings.upload_ttl_seconds,
-                               work_dir=settings.work_dir)
+                               work_dir=settings.work_dir, model=self.model)
         self.env = Environment(loader=PackageLoader("fraudwarn.web", "templates"),
                                autoescape=select_autoescape(default=True, default_for_string=True))
         self.env.globals.update(channel_names=CHANNEL_NAMES, status_names=STATUS_NAMES, version=__version__,

@@ -18,9 +18,12 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fraudwarn.errors import FraudwarnError, InputError
+
+if TYPE_CHECKING:
+    from fraudwarn.model.classifier import FraudModel
 
 #: Suffixes an upload may keep (the readers pick the format from it); anything else is read as TXT.
 KNOWN_SUFFIXES = (".txt", ".csv", ".tsv", ".jsonl", ".json", ".ndjson")
@@ -99,8 +102,10 @@ class Job:
 class JobManager:
     """Owns the work folder, the job table, the scoring thread and the deletion of old files."""
 
-    def __init__(self, *, model_dir: Path | None, ttl_seconds: int, work_dir: Path | None = None) -> None:
+    def __init__(self, *, model_dir: Path | None, ttl_seconds: int, work_dir: Path | None = None,
+                 model: FraudModel | None = None) -> None:
         self.model_dir = model_dir
+        self.model = model  # the server's loaded model: jobs do not load it again
         self.ttl = ttl_seconds
         self._own_dir = work_dir is None
         self.root = Path(tempfile.mkdtemp(prefix="fraudwarn-web-")) if work_dir is None else Path(work_dir)
@@ -155,7 +160,7 @@ class JobManager:
             summary = run_batch(
                 str(job.input_path), str(job.scored),
                 options=BatchOptions(output_format="jsonl", keep_text=True, chunk_size=200),
-                text_column=job.text_column, jobs=1, model_dir=self.model_dir, progress=progress,
+                text_column=job.text_column, jobs=1, model_dir=self.model_dir, model=self.model, progress=progress,
             )
             self._write_results(job)
             job.summary = {k: v for k, v in summary.items() if k not in _PRIVATE} | {"input": job.filename}

@@ -228,3 +228,17 @@ def test_cli_refuses_public_bind_without_token_and_needs_no_web_deps_for_help() 
     code = "import sys, fraudwarn.cli.main; print(sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'uvicorn', 'starlette')))"
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and p.stdout.strip() == "[]", p.stderr
+
+
+def test_batch_jobs_use_the_servers_model_not_a_fresh_load(tmp_path: Path) -> None:
+    """With --model DIR, a batch job scores with the model the server loaded at start, not a new copy."""
+    import fraudwarn.batch.run as batch_run
+    from fraudwarn.model.artifact import default_model_dir
+
+    with make_client(tmp_path, model_dir=Path(default_model_dir())) as c:
+        ctx = c.app.state.ctx  # type: ignore[attr-defined]
+        assert ctx.model is not fraudwarn.load_model()  # --model DIR: the server's own load
+        r = c.post("/api/v1/jobs", files={"file": ("d.txt", f"{FRAUD}\n{NORMAL}\n".encode())})
+        assert r.status_code == 202, r.text
+        assert wait_for_job(c, r.json()["id"])["status"] == "done"
+        assert batch_run._MODEL is ctx.model
