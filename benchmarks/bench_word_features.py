@@ -32,8 +32,21 @@ from fraudwarn.categories import NORMAL_ID, get_category  # noqa: E402
 from fraudwarn.model.classifier import prepare  # noqa: E402
 from fraudwarn.model.features import _words  # noqa: E402
 from fraudwarn.predict import load_model  # noqa: E402
-from fraudwarn.training.corpus import load_corpus, read_jsonl  # noqa: E402
+from fraudwarn.training.corpus import load_corpus  # noqa: E402
 from fraudwarn.training.fit import DEFAULT_C, build_training_set, fit_heads, group_folds, out_of_fold  # noqa: E402
+
+
+class _Eval:
+    def __init__(self, text: str, label: str) -> None:
+        self.text, self.category_id = text, get_category(label).id
+
+
+def _eval_records(path: Path) -> list[_Eval]:
+    """Held-out sets carry text and label only (no corpus id, group or origin)."""
+    import json
+
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return [_Eval(r["text"], r["label"]) for r in rows]
 
 
 def metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
@@ -57,7 +70,7 @@ def main() -> None:
     ts = build_training_set([r.text for r in records], [r.category_id for r in records], [r.role_id for r in records],
                             features=fs)
     folds = group_folds([r.group for r in records], ts.y_cat)
-    evals = {p.stem: read_jsonl(p) for p in sorted((ROOT / "data" / "eval").glob("*.jsonl"))}
+    evals = {p.stem: _eval_records(p) for p in sorted((ROOT / "data" / "eval").glob("*.jsonl"))}
     eval_X = {}
     for name, recs in evals.items():
         p = prepare([r.text for r in recs])
