@@ -274,10 +274,10 @@ class Source:
             raise InputError("纯文本（TXT）输入没有列：--sender-column 和 --time-column 只用于 CSV、TSV、JSONL 和 Parquet。")
         #: the text column or field actually used (known once reading has started)
         self.text_field: str | None = text_column
-        self._parquet: _ParquetInput | None = None
+        self._parquet: ParquetInput | None = None
         self.size: int | None = None
         if self.format == "parquet":
-            self._parquet = _ParquetInput(path)
+            self._parquet = ParquetInput(path)
             self.size = self._parquet.size
             self.encoding, self.encoding_confidence, self.encoding_reason = "utf-8", 1.0, "Parquet（UTF-8 字符串列）"
             return
@@ -476,7 +476,7 @@ class Source:
                 extra = {k: row[i] if i < len(row) else "" for k, i in extra_cols.items()} or None
                 yield InputRecord(number, rid, row[col], None, sender, when, extra)
 
-    def _parquet_records(self, table: _ParquetInput) -> Iterator[InputRecord]:
+    def _parquet_records(self, table: ParquetInput) -> Iterator[InputRecord]:
         header = table.columns
         col = header[self._pick_column(header, self.text_column, "--text-column")]
         self.text_field = col
@@ -523,7 +523,7 @@ class Source:
         raise InputError(f"无法确定文本列（表头：{'、'.join(header)}），请用 {option} 指定。")
 
 
-class _ParquetInput:
+class ParquetInput:
     """A Parquet file, or a folder of part files (Spark's output), read one row group at a time."""
 
     def __init__(self, path: str) -> None:

@@ -24,7 +24,6 @@ from typing import Any
 
 from fraudwarn.analysis.periods import parse_time
 from fraudwarn.errors import InputError
-from fraudwarn.optional import require
 
 #: Indicator kinds that are leads (money amounts and identity numbers are not: they name victims).
 LEAD_KINDS = ("url", "phone", "wechat", "qq", "bank_card", "email", "app")
@@ -144,29 +143,13 @@ _SCORED = {"category", "is_fraud", "indicators"}
 _PARQUET = (".parquet", ".pq")
 
 
-def _parquet_files(p: Path) -> list[Path]:
-    """A Parquet file, or the part files of a folder Spark wrote."""
-    if p.is_dir():
-        return sorted(f for f in p.iterdir() if f.suffix.lower() in _PARQUET and not f.name.startswith((".", "_")))
-    return [p]
-
-
 def _read_parquet(p: Path) -> Iterator[dict[str, Any]]:
-    pq = require("pyarrow.parquet", "parquet", "读取 Parquet")
-    files = _parquet_files(p)
-    if not files:
-        raise InputError(f"{p} 里没有 Parquet 文件。")
-    first = True
-    for f in files:
-        try:
-            pf = pq.ParquetFile(f)
-        except OSError as e:
-            raise InputError(f"{f} 不是可读的 Parquet 文件：{e}。") from e
-        if first:
-            _check_scored(pf.schema_arrow.names, p)
-            first = False
-        for batch in pf.iter_batches(batch_size=10_000):
-            yield from batch.to_pylist()
+    from fraudwarn.sources import ParquetInput
+
+    table = ParquetInput(str(p))  # a file, or Spark's folder of part files, as batch reads them
+    _check_scored(table.columns, p)
+    for batch in table.batches(table.columns, size=10_000):
+        yield from (dict(zip(table.columns, values)) for values in zip(*batch.values()))
 
 
 def read_scored(path: str | Path) -> Iterator[dict[str, Any]]:

@@ -652,6 +652,4 @@ def _warm_up() -> None:
 
     extract_indicators("预热 QQ 微信 www.example.com 13800000000")
     if _MODEL is not None:
-        _MODEL.score(["預熱 刷单 加微信 abc123 <url>"] * 64)  # normalisation, flags, words, both blocks, scipy
-        _MODEL.features._char_keys()
-        _ = _MODEL.features.word_keys
+        _MODEL.score(["預熱 刷单 加微信 abc123 <url>"] * 64)  # normalisation, flags, words, both key tables, scipy
